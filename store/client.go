@@ -1,0 +1,251 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// Defaults for the retryer: B2 answers 500 and 503 routinely and throttles
+// with Retry-After, so Haul retries more, and longer, than the SDK does.
+const (
+	DefaultMaxAttempts = 8
+	DefaultMaxBackoff  = time.Minute
+)
+
+// Config is what a Client needs. Key is a secret: it is never logged and
+// never part of an error.
+type Config struct {
+	Endpoint string // https://s3.<region>.backblazeb2.com; http only on loopback
+	Region   string // the <region> of the endpoint, e.g. us-west-004
+	KeyID    string
+	Key      string
+
+	// MaxAttempts and MaxBackoff tune the retryer; zero means the defaults.
+	MaxAttempts int
+	MaxBackoff  time.Duration
+	// HTTPClient replaces the tuned default transport (tests only).
+	HTTPClient *http.Client
+}
+
+// Client runs remote operations for one account. It is safe for concurrent
+// use.
+type Client struct {
+	s3       *s3.Client
+	presign  *s3.PresignClient
+	endpoint *url.URL
+	region   string
+	keyID    string
+}
+
+// NewClient builds a client configured for B2's S3-compatible API:
+// path-style addressing, the account's region, static credentials (never the
+// environment's AWS profile), checksums only when an operation requires
+// them, a retryer that honours Retry-After, and a transport that keeps many
+// connections open per host for parallel transfers.
+func NewClient(cfg Config) (*Client, error) {
+	u, err := CheckEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, fmt.Errorf("endpoint %s: no region given", u.Host)
+	}
+	if cfg.KeyID == "" || cfg.Key == "" {
+		return nil, fmt.Errorf("%w: key ID and application key are both required", ErrInvalidCredentials)
+	}
+	maxAttempts, maxBackoff := cfg.MaxAttempts, cfg.MaxBackoff
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultMaxAttempts
+	}
+	if maxBackoff <= 0 {
+		maxBackoff = DefaultMaxBackoff
+	}
+	var httpClient s3.HTTPClient = cfg.HTTPClient
+	if cfg.HTTPClient == nil {
+		httpClient = newHTTPClient()
+	}
+	opts := s3.Options{
+		BaseEndpoint:               aws.String(u.String()),
+		Region:                     cfg.Region,
+		UsePathStyle:               true,
+		Credentials:                credentials.NewStaticCredentialsProvider(cfg.KeyID, cfg.Key, ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+		Retryer:                    newRetryer(maxAttempts, maxBackoff),
+		HTTPClient:                 httpClient,
+		APIOptions:                 []func(*middleware.Stack) error{addJSONErrorReader},
+	}
+	c := s3.New(opts)
+	return &Client{
+		s3:       c,
+		presign:  s3.NewPresignClient(c),
+		endpoint: u,
+		region:   cfg.Region,
+		keyID:    cfg.KeyID,
+	}, nil
+}
+
+// Endpoint is the S3 endpoint the client talks to.
+func (c *Client) Endpoint() string { return c.endpoint.String() }
+
+// Region is the SigV4 region the client signs for.
+func (c *Client) Region() string { return c.region }
+
+// CheckEndpoint parses an S3 endpoint URL and refuses plain http anywhere but
+// on a loopback address, where a local test server lives.
+func CheckEndpoint(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("endpoint %q is not a URL like https://s3.us-west-004.backblazeb2.com", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("endpoint %s: plain http is allowed only on this computer (loopback); use https", u.Host)
+		}
+	default:
+		return nil, fmt.Errorf("endpoint %q: the scheme must be https", raw)
+	}
+	if u.Path != "" && u.Path != "/" {
+		return nil, fmt.Errorf("endpoint %s: expected no path after the host, got %q", u.Host, u.Path)
+	}
+	u.Path, u.RawQuery, u.Fragment = "", "", ""
+	return u, nil
+}
+
+// IsLoopback reports whether host names this computer.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// newHTTPClient keeps enough idle connections per host for parallel
+// transfers; Go's default of 2 would reconnect constantly.
+func newHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = 256
+		t.MaxIdleConnsPerHost = 64
+		t.IdleConnTimeout = 90 * time.Second
+		t.ResponseHeaderTimeout = 2 * time.Minute
+	}).WithDialerOptions(func(d *net.Dialer) {
+		d.Timeout = 15 * time.Second
+	})
+}
+
+// newRetryer retries what B2 asks to be retried (500, 503, 429, 408, dropped
+// connections) up to maxAttempts times, with no retry quota shared across
+// goroutines, honouring Retry-After.
+func newRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
+		o.Backoff = retryAfterBackoff{max: maxBackoff, jitter: retry.NewExponentialJitterBackoff(maxBackoff)}
+		o.Retryables = append(o.Retryables,
+			retry.RetryableHTTPStatusCode{Codes: map[int]struct{}{
+				http.StatusTooManyRequests: {}, http.StatusRequestTimeout: {},
+			}},
+			retry.RetryableErrorCode{Codes: map[string]struct{}{
+				"TooManyRequests": {}, "too_many_requests": {}, "RequestTimeout": {}, "internal_error": {},
+				"service_unavailable": {},
+			}},
+		)
+	})
+}
+
+// retryAfterBackoff waits what the server's Retry-After header says (capped
+// at max), and otherwise backs off exponentially with jitter.
+type retryAfterBackoff struct {
+	max    time.Duration
+	jitter *retry.ExponentialJitterBackoff
+}
+
+func (b retryAfterBackoff) BackoffDelay(attempt int, err error) (time.Duration, error) {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		if d, ok := parseRetryAfter(re.Response.Header.Get("Retry-After")); ok {
+			return min(d, b.max), nil
+		}
+	}
+	return b.jitter.BackoffDelay(attempt, err)
+}
+
+// parseRetryAfter reads delta-seconds or an HTTP date.
+func parseRetryAfter(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// addJSONErrorReader puts a deserialize middleware next to the transport that
+// reads B2's JSON 5xx bodies before the S3 XML deserializer would fail on
+// them, so the incident id reaches the person.
+func addJSONErrorReader(stack *middleware.Stack) error {
+	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("HaulB2JSONError",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+			middleware.DeserializeOutput, middleware.Metadata, error,
+		) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			if err != nil {
+				return out, md, err
+			}
+			resp, ok := out.RawResponse.(*smithyhttp.Response)
+			if !ok || resp.StatusCode < 400 || !strings.Contains(resp.Header.Get("Content-Type"), "json") {
+				return out, md, err
+			}
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			je := parseJSONError(body)
+			if je == nil {
+				resp.Body = io.NopCloser(bytes.NewReader(body))
+				return out, md, nil
+			}
+			if je.Status == 0 {
+				je.Status = resp.StatusCode
+			}
+			return out, md, &smithyhttp.ResponseError{Response: resp, Err: je}
+		}), middleware.After)
+}
+
+// withContentMD5 replaces the CRC32 header the SDK always computes for some
+// operations (DeleteObjects, PutObjectRetention, PutObjectLegalHold,
+// PutBucketCors) with Content-MD5, which B2 accepts.
+func withContentMD5(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+		if _, err := stack.Finalize.Remove("AWSChecksum:ComputeInputPayloadChecksum"); err != nil && !strings.Contains(err.Error(), "not found") {
+			return err
+		}
+		_, _ = stack.Initialize.Remove("AWSChecksum:SetupInputContext")
+		return smithyhttp.AddContentChecksumMiddleware(stack)
+	})
+}
