@@ -1,0 +1,163 @@
+// Command haul is a desktop file browser for Backblaze B2 buckets.
+//
+//	haul [-v] [-sandbox] [b2://bucket/folder/ | b2://bucket/key]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/haul-app/haul/assets"
+	"github.com/haul-app/haul/store"
+	"github.com/haul-app/haul/store/sandbox"
+	"github.com/haul-app/haul/ui"
+)
+
+func main() {
+	verbose := flag.Bool("v", false, "log debug messages")
+	forceSandbox := flag.Bool("sandbox", false, "run the built-in sandbox even when accounts exist")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: haul [-v] [-sandbox] [b2://bucket/folder/ | b2://bucket/key]\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+	if err := run(*forceSandbox, flag.Args()); err != nil {
+		fmt.Fprintln(os.Stderr, "haul:", err)
+		os.Exit(1)
+	}
+}
+
+func run(forceSandbox bool, args []string) error {
+	if err := checkDisplay(); err != nil {
+		return err
+	}
+	var start ui.Location
+	if len(args) > 1 {
+		return errors.New("give at most one location, like b2://bucket/folder/")
+	}
+	if len(args) == 1 {
+		loc, err := ui.ParseLocation(args[0])
+		if err != nil {
+			return err
+		}
+		start = loc
+	}
+
+	deps := ui.Deps{Start: start, Authorize: (&store.Authorizer{}).Authorize}
+	dir, err := store.DefaultConfigDir()
+	if err != nil {
+		return err
+	}
+	accounts, warning, err := store.OpenAccounts(dir, store.NewKeychain())
+	if err != nil {
+		return err
+	}
+	if warning != nil {
+		slog.Warn("settings", "err", warning)
+		deps.Notices = append(deps.Notices, ui.Sentence(warning))
+	}
+	deps.Accounts = accounts
+	if notice := addEnvAccount(accounts); notice != "" {
+		deps.Notices = append(deps.Notices, notice)
+	}
+
+	var sb *sandbox.Sandbox
+	if forceSandbox || len(accounts.List()) == 0 {
+		sb, err = startSandbox()
+		if err != nil {
+			slog.Warn("sandbox", "err", err)
+			deps.Notices = append(deps.Notices, "The built-in sandbox could not start: "+err.Error()+".")
+		} else {
+			defer sb.Close()
+			deps.Sandbox = &ui.SandboxInfo{Account: sb.Account(), Dir: sb.Dir, Persistent: sb.Persistent}
+			if !forceSandbox || start.Bucket == "" {
+				deps.StartAccount = sb.Account().ID
+			}
+		}
+	}
+	deps.Connect = func(ctx context.Context, acct store.Account) (ui.Remote, error) {
+		var secret string
+		if sb != nil && acct.Source == store.SandboxSource {
+			secret = sb.Secret()
+		} else {
+			s, err := accounts.Secret(acct.ID)
+			if err != nil {
+				return nil, err
+			}
+			secret = s
+		}
+		return store.NewClient(acct.ClientConfig(secret))
+	}
+
+	a := app.NewWithID("app.haul.desktop")
+	a.SetIcon(fyne.NewStaticResource("icon.svg", assets.IconSVG))
+	ui.NewWindow(a, deps).ShowAndRun()
+	return nil
+}
+
+// addEnvAccount makes B2_APPLICATION_KEY_ID and B2_APPLICATION_KEY a
+// session account, discovering its endpoint unless HAUL_S3_ENDPOINT gives
+// one. It returns a sentence for the person when that fails.
+func addEnvAccount(accounts *store.Accounts) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	acct, secret, ok, err := store.ResolveEnv(ctx, os.Getenv, &store.Authorizer{})
+	if !ok && err == nil {
+		return ""
+	}
+	if err == nil {
+		err = accounts.SetSession(acct, secret)
+	}
+	if err != nil {
+		slog.Warn("environment account", "err", err)
+		return "The account from B2_APPLICATION_KEY_ID could not be used: " + ui.Sentence(err)
+	}
+	return ""
+}
+
+// startSandbox runs the sandbox in the user's cache folder, or in a
+// temporary folder when there is none (then its data goes when Haul quits).
+func startSandbox() (*sandbox.Sandbox, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if dir := os.Getenv("HAUL_SANDBOX_DIR"); dir != "" {
+		return sandbox.Start(ctx, dir, true)
+	}
+	if dir, err := sandbox.DefaultDir(); err == nil {
+		if sb, err := sandbox.Start(ctx, dir, true); err == nil {
+			return sb, nil
+		} else {
+			slog.Warn("sandbox in cache folder", "err", err)
+		}
+	}
+	tmp, err := os.MkdirTemp("", "haul-sandbox-")
+	if err != nil {
+		return nil, err
+	}
+	return sandbox.Start(ctx, tmp, false)
+}
+
+// checkDisplay says clearly what GLFW would otherwise panic about.
+func checkDisplay() error {
+	if runtime.GOOS != "linux" && runtime.GOOS != "freebsd" {
+		return nil
+	}
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("no display: Haul is a desktop app and needs a graphical session (DISPLAY or WAYLAND_DISPLAY is not set); to try it headless, run it under xvfb-run")
+	}
+	return nil
+}

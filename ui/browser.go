@@ -1,0 +1,425 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
+
+	"github.com/haul-app/haul/store"
+)
+
+// Remote is what the browser needs of a connected account. *store.Client
+// has it; tests may wrap one to count or hold calls.
+type Remote interface {
+	Buckets(ctx context.Context) ([]store.Bucket, error)
+	Bucket(ctx context.Context, name string) (store.Bucket, error)
+	List(ctx context.Context, in store.ListInput) (store.Page, error)
+}
+
+// snapshotEvery limits how often a loading folder is re-rendered: pages can
+// arrive faster than a person can read, and each snapshot may sort.
+const snapshotEvery = 250 * time.Millisecond
+
+// browser shows one folder of a bucket: the path bar and breadcrumbs, back,
+// forward, up and refresh, a filter, the table and the status bar. All of
+// its fields belong to the Fyne goroutine, except what loadAsync captures.
+type browser struct {
+	remote Remote
+	loc    Location
+	back   []Location
+	fwd    []Location
+
+	model  *folderModel
+	view   *folderView
+	spec   sortSpec
+	filter string
+	exact  bool
+
+	selected map[string]bool
+	anchor   int // row a Shift range starts from
+	pending  string
+
+	cancel context.CancelFunc
+	gen    int // bumped per load; stale snapshots are dropped
+
+	// onFolder tells the window where the browser went (tree, bucket list,
+	// settings); onSubfolders feeds the folder tree; onSelect the selection.
+	onFolder     func(Location)
+	onSubfolders func(bucket, prefix string, sub []string)
+	onSelect     func([]store.Object)
+
+	pathEntry   *widget.Entry
+	crumbs      *fyne.Container
+	filterEntry *widget.Entry
+	table       *fileTable
+	message     *widget.Label
+	retry       *widget.Button
+	status      *widget.Label
+	loading     *widget.ProgressBarInfinite
+	backBtn     *widget.Button
+	fwdBtn      *widget.Button
+	upBtn       *widget.Button
+	refreshBtn  *widget.Button
+	exactCheck  *widget.Check
+	content     fyne.CanvasObject
+}
+
+func newBrowser() *browser {
+	b := &browser{selected: map[string]bool{}, view: &folderView{}}
+	b.pathEntry = widget.NewEntry()
+	b.pathEntry.SetPlaceHolder("b2://bucket/folder/")
+	b.pathEntry.OnSubmitted = b.submitPath
+	b.crumbs = container.NewHBox()
+	b.filterEntry = widget.NewEntry()
+	b.filterEntry.SetPlaceHolder("Filter this folder")
+	b.filterEntry.OnChanged = b.setFilter
+	b.table = newFileTable(b)
+	b.message = widget.NewLabel("")
+	b.message.Alignment = fyne.TextAlignCenter
+	b.message.Wrapping = fyne.TextWrapWord
+	b.retry = widget.NewButtonWithIcon("Try again", theme.ViewRefreshIcon(), b.refresh)
+	b.retry.Hide()
+	b.status = widget.NewLabel("")
+	b.status.Truncation = fyne.TextTruncateEllipsis
+	b.loading = widget.NewProgressBarInfinite()
+	b.loading.Hide()
+	b.backBtn = widget.NewButtonWithIcon("", theme.NavigateBackIcon(), b.goBack)
+	b.fwdBtn = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), b.goForward)
+	b.upBtn = widget.NewButtonWithIcon("", theme.MoveUpIcon(), b.goUp)
+	b.refreshBtn = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), b.refresh)
+	b.exactCheck = widget.NewCheck("Exact sizes and times", func(on bool) {
+		b.exact = on
+		b.table.Refresh()
+		b.updateStatus()
+	})
+	nav := container.NewHBox(b.backBtn, b.fwdBtn, b.upBtn, b.refreshBtn)
+	filterBox := container.NewGridWrap(fyne.NewSize(220, b.filterEntry.MinSize().Height), b.filterEntry)
+	top := container.NewVBox(
+		container.NewBorder(nil, nil, nav, filterBox, b.pathEntry),
+		container.NewHScroll(b.crumbs),
+	)
+	empty := container.NewCenter(container.NewVBox(b.message, container.NewCenter(b.retry)))
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(b.exactCheck), container.NewStack(b.loading, b.status))
+	b.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(b.table, empty))
+	b.showMessage("Choose a bucket on the left.")
+	b.updateNav()
+	return b
+}
+
+// setRemote switches accounts: everything shown belongs to the old one.
+func (b *browser) setRemote(r Remote) {
+	b.stopLoading()
+	b.remote = r
+	b.back, b.fwd = nil, nil
+	b.loc = Location{}
+	b.model, b.view = nil, &folderView{}
+	b.clearSelection()
+	b.pathEntry.SetText("")
+	b.crumbs.RemoveAll()
+	b.table.Refresh()
+	b.status.SetText("")
+	b.showMessage("Choose a bucket on the left.")
+	b.updateNav()
+}
+
+// open shows a folder (and selects loc.Key when given), remembering where
+// the browser was for Back.
+func (b *browser) open(loc Location) {
+	if b.loc.Bucket != "" && b.loc.Folder() != loc.Folder() {
+		b.back = append(b.back, b.loc.Folder())
+		b.fwd = nil
+	}
+	b.show(loc)
+}
+
+func (b *browser) goBack() {
+	if len(b.back) == 0 {
+		return
+	}
+	prev := b.back[len(b.back)-1]
+	b.back = b.back[:len(b.back)-1]
+	b.fwd = append(b.fwd, b.loc.Folder())
+	b.show(prev)
+}
+
+func (b *browser) goForward() {
+	if len(b.fwd) == 0 {
+		return
+	}
+	next := b.fwd[len(b.fwd)-1]
+	b.fwd = b.fwd[:len(b.fwd)-1]
+	b.back = append(b.back, b.loc.Folder())
+	b.show(next)
+}
+
+func (b *browser) goUp() {
+	if p, ok := b.loc.Parent(); ok {
+		b.open(p)
+	}
+}
+
+func (b *browser) refresh() {
+	if b.loc.Bucket != "" {
+		b.show(b.loc.Folder())
+	}
+}
+
+func (b *browser) submitPath(text string) {
+	loc, err := ParseLocation(text)
+	if err != nil {
+		b.showMessage(capitalize(err.Error()) + ". Type a location like b2://bucket/folder/.")
+		return
+	}
+	if loc.Bucket == "" {
+		return
+	}
+	b.open(loc)
+}
+
+// show loads a folder without touching the history.
+func (b *browser) show(loc Location) {
+	b.stopLoading()
+	b.loc = loc
+	b.pending = loc.Key
+	b.clearSelection()
+	b.filterEntry.SetText("")
+	b.filter = ""
+	b.pathEntry.SetText(loc.Folder().String())
+	b.setCrumbs()
+	b.updateNav()
+	b.model = newFolderModel(loc.Prefix)
+	b.view = &folderView{prefix: loc.Prefix}
+	b.table.Refresh()
+	b.table.ScrollToTop()
+	b.hideMessage()
+	b.loading.Show()
+	b.status.SetText("")
+	if b.onFolder != nil {
+		b.onFolder(loc)
+	}
+	if b.remote == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	b.gen++
+	go b.loadAsync(ctx, b.gen, b.remote, b.model, loc, b.spec, b.filter)
+}
+
+func (b *browser) stopLoading() {
+	if b.cancel != nil {
+		b.cancel()
+		b.cancel = nil
+	}
+	b.loading.Hide()
+}
+
+// loadAsync pages through a folder (1,000 entries a request), handing the
+// table a fresh snapshot at most every snapshotEvery and on the last page.
+// Leaving the folder cancels ctx, which stops it between or during requests.
+func (b *browser) loadAsync(ctx context.Context, gen int, r Remote, m *folderModel, loc Location, spec sortSpec, filter string) {
+	token := ""
+	var last time.Time
+	for {
+		page, err := r.List(ctx, store.ListInput{Bucket: loc.Bucket, Prefix: loc.Prefix, Token: token})
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			slog.Warn("list failed", "bucket", loc.Bucket, "prefix", loc.Prefix, "err", err)
+			msg := Sentence(err)
+			fyne.Do(func() {
+				if b.gen == gen {
+					b.loading.Hide()
+					b.showError(msg)
+				}
+			})
+			return
+		}
+		done := page.Next == ""
+		m.add(page, done)
+		if done || time.Since(last) >= snapshotEvery {
+			last = time.Now()
+			// Sorting and filtering happen here, off the Fyne goroutine;
+			// the widgets then swap in the prepared view at once.
+			spec, filter = b.currentSpec(gen, spec, filter)
+			v := m.view(spec, filter)
+			fyne.Do(func() {
+				if b.gen == gen {
+					b.setView(v)
+				}
+			})
+		}
+		if done {
+			return
+		}
+		token = page.Next
+	}
+}
+
+// currentSpec reads the sort and filter the person wants now; they may have
+// changed while a page was on its way.
+func (b *browser) currentSpec(gen int, spec sortSpec, filter string) (sortSpec, string) {
+	fyne.DoAndWait(func() {
+		if b.gen == gen {
+			spec, filter = b.spec, b.filter
+		}
+	})
+	return spec, filter
+}
+
+// setView swaps in a prepared snapshot.
+func (b *browser) setView(v *folderView) {
+	b.view = v
+	if v.done {
+		b.loading.Hide()
+		b.cancel = nil
+		if b.onSubfolders != nil {
+			b.onSubfolders(b.loc.Bucket, v.prefix, v.subfolders())
+		}
+	}
+	if b.pending != "" {
+		if i := v.index(b.pending); i >= 0 {
+			b.selectOnly(i)
+			b.table.ScrollTo(widget.TableCellID{Row: i, Col: colName})
+			b.pending = ""
+		}
+	}
+	b.table.Refresh()
+	switch {
+	case v.Len() > 0:
+		b.hideMessage()
+	case !v.done:
+		b.showMessage("Loading…")
+	case v.filter != "":
+		b.showMessage(fmt.Sprintf("Nothing in this folder matches “%s”.", v.filter))
+	case b.loc.Prefix == "":
+		b.showMessage("This bucket is empty.")
+	default:
+		b.showMessage("This folder is empty.")
+	}
+	b.updateStatus()
+}
+
+// reviewAsync rebuilds the view for a new sort or filter off the Fyne
+// goroutine.
+func (b *browser) reviewAsync() {
+	m, spec, filter, gen := b.model, b.spec, b.filter, b.gen
+	if m == nil {
+		return
+	}
+	go func() {
+		v := m.view(spec, filter)
+		fyne.Do(func() {
+			if b.gen == gen && b.spec == spec && b.filter == filter {
+				b.setView(v)
+			}
+		})
+	}()
+}
+
+func (b *browser) setFilter(s string) {
+	if s == b.filter {
+		return
+	}
+	b.filter = s
+	b.reviewAsync()
+}
+
+func (b *browser) toggleSort(col sortColumn) {
+	if b.spec.col == col {
+		b.spec.desc = !b.spec.desc
+	} else {
+		b.spec = sortSpec{col: col}
+	}
+	b.reviewAsync()
+}
+
+func (b *browser) showError(msg string) {
+	b.message.SetText(msg)
+	b.message.Show()
+	b.retry.Show()
+	b.status.SetText("Could not list this folder.")
+}
+
+func (b *browser) showMessage(msg string) {
+	b.message.SetText(msg)
+	b.message.Show()
+	b.retry.Hide()
+}
+
+func (b *browser) hideMessage() {
+	b.message.Hide()
+	b.retry.Hide()
+}
+
+func (b *browser) updateNav() {
+	setEnabled(b.backBtn, len(b.back) > 0)
+	setEnabled(b.fwdBtn, len(b.fwd) > 0)
+	_, hasParent := b.loc.Parent()
+	setEnabled(b.upBtn, hasParent)
+	setEnabled(b.refreshBtn, b.loc.Bucket != "")
+}
+
+func setEnabled(w fyne.Disableable, on bool) {
+	if on {
+		w.Enable()
+	} else {
+		w.Disable()
+	}
+}
+
+func (b *browser) setCrumbs() {
+	b.crumbs.RemoveAll()
+	for i, c := range b.loc.Crumbs() {
+		if i > 0 {
+			b.crumbs.Add(widget.NewLabel("›"))
+		}
+		btn := widget.NewButton(c.Label, func() { b.open(c.Loc) })
+		btn.Importance = widget.LowImportance
+		b.crumbs.Add(btn)
+	}
+}
+
+// updateStatus writes counts and sizes, and the exact facts of a single
+// selected file.
+func (b *browser) updateStatus() {
+	v := b.view
+	if v == nil || b.loc.Bucket == "" {
+		b.status.SetText("")
+		return
+	}
+	var parts []string
+	parts = append(parts, plural(v.nFolders, "folder"), plural(v.nFiles, "file"))
+	if v.done {
+		parts = append(parts, humanize.Bytes(uint64(v.size)))
+	} else {
+		parts = append(parts, "loading…")
+	}
+	if v.filter != "" {
+		parts = append(parts, fmt.Sprintf("%s shown", humanize.Comma(int64(v.Len()))))
+	}
+	if sel := b.selection(); len(sel) == 1 && !sel[0].IsFolder {
+		o := sel[0]
+		parts = append(parts, fmt.Sprintf("%s: %s B, modified %s", v.name(o), humanize.Comma(o.Size),
+			o.Modified.Local().Format("2006-01-02 15:04:05 MST")))
+	} else if len(sel) > 1 {
+		parts = append(parts, fmt.Sprintf("%d selected", len(sel)))
+	}
+	b.status.SetText(strings.Join(parts, " · "))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return humanize.Comma(int64(n)) + " " + word + "s"
+}

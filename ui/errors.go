@@ -1,0 +1,70 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/haul-app/haul/store"
+)
+
+// Sentence turns any error into one sentence a person can act on. It is the
+// only place the UI words failures; the raw error goes to the log.
+func Sentence(err error) string {
+	if err == nil {
+		return ""
+	}
+	slog.Debug("shown to user", "err", err)
+	var se *store.Error
+	detail := ""
+	if errors.As(err, &se) {
+		if d := se.Detail(); d != "" {
+			detail = " (" + d + ")"
+		}
+	}
+	var s string
+	switch {
+	case errors.Is(err, store.ErrCanceled):
+		return "Cancelled."
+	case errors.Is(err, store.ErrBucketNotFound):
+		s = "That bucket does not exist any more, or this key cannot see it."
+	case errors.Is(err, store.ErrNotFound):
+		s = "That file or folder does not exist any more."
+	case errors.Is(err, store.ErrInvalidCredentials):
+		s = "B2 refused the key: check the key ID and application key, or whether the key was deleted or has expired."
+	case errors.Is(err, store.ErrAccessDenied):
+		s = "This application key is not allowed to do that; give it the capability in the B2 web console or use another key."
+	case errors.Is(err, store.ErrThrottled):
+		s = "B2 is asking Haul to slow down and kept refusing after several retries; try again in a minute."
+	case errors.Is(err, store.ErrServer):
+		s = "B2 had an internal error and kept failing after several retries; try again later."
+	case errors.Is(err, store.ErrUnreachable):
+		s = "Haul could not reach B2: check the network connection and the endpoint."
+	case errors.Is(err, store.ErrBucketNotEmpty):
+		s = "The bucket still holds files or versions; empty it first."
+	case errors.Is(err, store.ErrBucketExists):
+		s = "That bucket name is taken; bucket names are unique across all of B2."
+	case errors.Is(err, store.ErrTooManyBuckets):
+		s = "The account already has 100 buckets, B2's limit; delete one first."
+	case errors.Is(err, store.ErrInvalidName):
+		s = "B2 does not accept that name."
+	case errors.Is(err, store.ErrUnsupported):
+		s = "B2 does not support that operation through its S3 API."
+	default:
+		if se != nil {
+			return fmt.Sprintf("Something went wrong: %s.", se.Error())
+		}
+		return capitalize(err.Error()) + "."
+	}
+	return s + detail
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	if c := s[0]; c >= 'a' && c <= 'z' {
+		return string(c-'a'+'A') + s[1:]
+	}
+	return s
+}

@@ -1,0 +1,271 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
+
+	"github.com/haul-app/haul/store"
+)
+
+// treePages caps how many listing pages the tree reads to find a folder's
+// subfolders: a folder of a million files would otherwise cost a thousand
+// calls just to draw a branch. Opening the folder lists it completely.
+const treePages = 5
+
+// sidebar holds the bucket list and the folder tree of the chosen bucket.
+type sidebar struct {
+	remote  Remote
+	buckets []store.Bucket
+	bucket  string
+	// children maps a folder prefix ("" for the root) to its subfolders;
+	// a missing entry means not loaded yet.
+	children map[string][]string
+	loading  map[string]bool
+	listGen  int // bumped per account; stale bucket lists are dropped
+	treeGen  int // bumped per bucket; stale tree listings are dropped
+
+	onOpen func(Location)
+
+	list       *widget.List
+	tree       *widget.Tree
+	message    *widget.Label
+	nameEntry  *widget.Entry
+	nameBox    *fyne.Container
+	content    fyne.CanvasObject
+	suppressed bool // selection changes made by code, not by the person
+}
+
+func newSidebar() *sidebar {
+	s := &sidebar{children: map[string][]string{}, loading: map[string]bool{}}
+	s.list = widget.NewList(
+		func() int { return len(s.buckets) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabel("bucket-name")
+			name.Truncation = fyne.TextTruncateEllipsis
+			name.TextStyle = fyne.TextStyle{Bold: true}
+			info := widget.NewLabel("public · created")
+			info.SizeName = theme.SizeNameCaptionText
+			return container.NewBorder(nil, nil, widget.NewIcon(theme.StorageIcon()), nil,
+				container.NewVBox(name, info))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			b := s.buckets[i]
+			border := o.(*fyne.Container)
+			box := border.Objects[0].(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(b.Name)
+			info := b.Visibility.String()
+			if !b.Created.IsZero() {
+				info += " · created " + humanize.Time(b.Created)
+			}
+			box.Objects[1].(*widget.Label).SetText(info)
+		})
+	s.list.OnSelected = func(i widget.ListItemID) {
+		if s.suppressed || i >= len(s.buckets) {
+			return
+		}
+		s.onOpen(Location{Bucket: s.buckets[i].Name})
+	}
+	s.tree = widget.NewTree(
+		func(uid widget.TreeNodeID) []widget.TreeNodeID { return s.children[uid] },
+		func(uid widget.TreeNodeID) bool { return true },
+		func(branch bool) fyne.CanvasObject {
+			return container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel("folder"))
+		},
+		func(uid widget.TreeNodeID, branch bool, o fyne.CanvasObject) {
+			name := strings.TrimSuffix(uid, "/")
+			if i := strings.LastIndex(name, "/"); i >= 0 {
+				name = name[i+1:]
+			}
+			o.(*fyne.Container).Objects[1].(*widget.Label).SetText(name)
+		})
+	s.tree.OnBranchOpened = func(uid widget.TreeNodeID) { s.loadAsync(uid) }
+	s.tree.OnSelected = func(uid widget.TreeNodeID) {
+		if !s.suppressed && s.bucket != "" {
+			s.onOpen(Location{Bucket: s.bucket, Prefix: uid})
+		}
+	}
+	s.message = widget.NewLabel("")
+	s.message.Wrapping = fyne.TextWrapWord
+	s.message.Hide()
+	s.nameEntry = widget.NewEntry()
+	s.nameEntry.SetPlaceHolder("bucket name")
+	s.nameEntry.OnSubmitted = func(name string) {
+		if name = strings.TrimSpace(name); name != "" {
+			s.onOpen(Location{Bucket: name})
+		}
+	}
+	s.nameBox = container.NewVBox(widget.NewLabel("Open a bucket by name:"), s.nameEntry)
+	s.nameBox.Hide()
+	bucketsPane := container.NewBorder(
+		container.NewVBox(widget.NewLabelWithStyle("Buckets", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.message, s.nameBox),
+		nil, nil, nil, s.list)
+	treePane := container.NewBorder(
+		widget.NewLabelWithStyle("Folders", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, s.tree)
+	split := container.NewVSplit(bucketsPane, treePane)
+	split.Offset = 0.4
+	s.content = split
+	return s
+}
+
+// setRemote forgets the old account's buckets and lists the new one's.
+func (s *sidebar) setRemote(r Remote, restricted string) {
+	s.remote = r
+	s.listGen++
+	s.buckets = nil
+	s.list.UnselectAll()
+	s.list.Refresh()
+	s.setBucket("")
+	s.message.Hide()
+	s.nameBox.Hide()
+	if r == nil {
+		return
+	}
+	s.listBucketsAsync(restricted)
+}
+
+// listBucketsAsync lists buckets. A key limited to one bucket shows that
+// bucket; a key that may not list buckets lets the person type a name.
+func (s *sidebar) listBucketsAsync(restricted string) {
+	r, gen := s.remote, s.listGen
+	s.message.SetText("Loading buckets…")
+	s.message.Show()
+	go func() {
+		ctx := context.Background()
+		var buckets []store.Bucket
+		var err error
+		if restricted != "" {
+			var b store.Bucket
+			b, err = r.Bucket(ctx, restricted)
+			buckets = []store.Bucket{b}
+		} else {
+			buckets, err = r.Buckets(ctx)
+		}
+		msg := ""
+		if err != nil {
+			slog.Warn("list buckets failed", "err", err)
+			msg = Sentence(err)
+		}
+		fyne.Do(func() {
+			if s.listGen != gen {
+				return
+			}
+			s.buckets = buckets
+			if err != nil {
+				s.buckets = nil
+			}
+			s.list.Refresh()
+			s.message.Hide()
+			switch {
+			case err != nil:
+				s.message.SetText(msg)
+				s.message.Show()
+				s.nameBox.Show()
+			case len(buckets) == 0:
+				s.message.SetText("This account has no buckets yet.")
+				s.message.Show()
+			}
+			s.markBucket(s.bucket)
+		})
+	}()
+}
+
+// setBucket shows the folder tree of bucket.
+func (s *sidebar) setBucket(bucket string) {
+	if bucket == s.bucket {
+		return
+	}
+	s.bucket = bucket
+	s.treeGen++
+	clear(s.children)
+	clear(s.loading)
+	s.tree.CloseAllBranches()
+	s.tree.Refresh()
+	s.markBucket(bucket)
+	if bucket != "" {
+		s.loadAsync("")
+	}
+}
+
+func (s *sidebar) markBucket(bucket string) {
+	s.suppressed = true
+	defer func() { s.suppressed = false }()
+	i := slices.IndexFunc(s.buckets, func(b store.Bucket) bool { return b.Name == bucket })
+	if i >= 0 {
+		s.list.Select(i)
+	} else {
+		s.list.UnselectAll()
+	}
+}
+
+// reveal opens the tree down to a folder and selects it.
+func (s *sidebar) reveal(loc Location) {
+	s.setBucket(loc.Bucket)
+	s.suppressed = true
+	defer func() { s.suppressed = false }()
+	if loc.Prefix == "" {
+		s.tree.UnselectAll()
+		return
+	}
+	for _, c := range loc.Crumbs()[1:] {
+		if c.Loc.Prefix != loc.Prefix {
+			s.tree.OpenBranch(c.Loc.Prefix)
+		}
+	}
+	s.tree.Select(loc.Prefix)
+	s.tree.ScrollTo(loc.Prefix)
+}
+
+// setChildren records a folder's subfolders, known from a complete listing.
+func (s *sidebar) setChildren(bucket, prefix string, sub []string) {
+	if bucket != s.bucket {
+		return
+	}
+	s.children[prefix] = sub
+	s.tree.Refresh()
+}
+
+// loadAsync lists up to treePages pages of a folder to find its subfolders.
+func (s *sidebar) loadAsync(prefix string) {
+	if _, ok := s.children[prefix]; ok || s.loading[prefix] || s.remote == nil {
+		return
+	}
+	s.loading[prefix] = true
+	r, bucket, gen := s.remote, s.bucket, s.treeGen
+	go func() {
+		var sub []string
+		token := ""
+		for range treePages {
+			page, err := r.List(context.Background(), store.ListInput{Bucket: bucket, Prefix: prefix, Token: token})
+			if err != nil {
+				slog.Warn("folder tree listing failed", "bucket", bucket, "prefix", prefix, "err", err)
+				break
+			}
+			for _, o := range page.Objects {
+				if o.IsFolder {
+					sub = append(sub, o.Key)
+				}
+			}
+			if token = page.Next; token == "" {
+				break
+			}
+		}
+		fyne.Do(func() {
+			if s.treeGen != gen {
+				return
+			}
+			delete(s.loading, prefix)
+			if _, ok := s.children[prefix]; !ok {
+				s.children[prefix] = sub
+			}
+			s.tree.Refresh()
+		})
+	}()
+}

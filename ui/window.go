@@ -1,0 +1,302 @@
+// Package ui is Haul's window: account switcher, bucket list, folder tree and
+// folder table. It talks to store through its own narrow interfaces and never
+// to the AWS SDK. Handlers start work in ...Async methods and hand prepared
+// results to the widgets in one fyne.Do.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/haul-app/haul/store"
+)
+
+// AccountBook is what the window needs of the saved accounts;
+// *store.Accounts has it.
+type AccountBook interface {
+	List() []store.Account
+	Lookup(id string) (store.Account, bool)
+	Add(acct store.Account, secret string) (store.Account, error)
+	Update(acct store.Account, newSecret string) error
+	Remove(id string) error
+	Secret(id string) (string, error)
+	Last() (accountID, location string)
+	SetLast(accountID, location string) error
+	KeychainProblem() error
+}
+
+// SandboxInfo describes the built-in local server for its banner.
+type SandboxInfo struct {
+	Account    store.Account
+	Dir        string
+	Persistent bool
+}
+
+// Deps is everything the window is built from; main wires it.
+type Deps struct {
+	Accounts AccountBook
+	// Authorize discovers an account's endpoint and limits from its key.
+	Authorize func(ctx context.Context, keyID, key string) (store.Account, error)
+	// Connect builds a client for an account; it may block on the keychain.
+	Connect func(ctx context.Context, acct store.Account) (Remote, error)
+	Sandbox *SandboxInfo // nil when the sandbox is not running
+	// Start is where to open: a location from the command line, or empty
+	// for the last used one.
+	Start Location
+	// StartAccount chooses the account to open on; empty means the last
+	// used one, or the first.
+	StartAccount string
+	// Notices are start-up problems to tell the person (a broken settings
+	// file, no keychain).
+	Notices []string
+}
+
+// Window is Haul's main window.
+type Window struct {
+	win     fyne.Window
+	deps    Deps
+	browser *browser
+	sidebar *sidebar
+
+	accounts []store.Account
+	current  store.Account
+	gen      int
+
+	accountSelect *widget.Select
+	banner        *widget.Label
+	bannerBox     *fyne.Container
+	notice        *widget.Label
+}
+
+// NewWindow builds the main window; call ShowAndRun or Show.
+func NewWindow(a fyne.App, d Deps) *Window {
+	w := &Window{win: a.NewWindow("Haul"), deps: d, browser: newBrowser(), sidebar: newSidebar()}
+	w.win.SetIcon(a.Metadata().Icon)
+	w.sidebar.onOpen = w.browser.open
+	w.browser.onFolder = w.folderOpened
+	w.browser.onSubfolders = w.sidebar.setChildren
+
+	w.accountSelect = widget.NewSelect(nil, w.chooseAccount)
+	w.accountSelect.PlaceHolder = "No account"
+	manage := widget.NewButtonWithIcon("Accounts…", theme.AccountIcon(), w.showAccounts)
+	w.banner = widget.NewLabel("")
+	w.banner.Wrapping = fyne.TextWrapWord
+	w.banner.Importance = widget.MediumImportance
+	addBtn := widget.NewButtonWithIcon("Add a B2 account", theme.ContentAddIcon(), w.showAddAccount)
+	w.bannerBox = container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), addBtn, w.banner)
+	w.bannerBox.Hide()
+	w.notice = widget.NewLabel("")
+	w.notice.Wrapping = fyne.TextWrapWord
+	w.notice.Importance = widget.WarningImportance
+	w.notice.Hide()
+
+	header := container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewLabel("Account"), manage, w.accountSelect),
+		w.bannerBox, w.notice,
+	)
+	split := container.NewHSplit(w.sidebar.content, w.browser.content)
+	split.Offset = 0.24
+	w.win.SetContent(container.NewBorder(header, nil, nil, nil, split))
+	w.win.Resize(fyne.NewSize(1200, 760))
+	w.addShortcuts()
+	for _, n := range d.Notices {
+		w.addNotice(n)
+	}
+	w.reloadAccounts()
+	w.openStart()
+	return w
+}
+
+// Fyne returns the underlying window.
+func (w *Window) Fyne() fyne.Window { return w.win }
+
+// ShowAndRun shows the window and runs the app until it closes.
+func (w *Window) ShowAndRun() { w.win.ShowAndRun() }
+
+func (w *Window) addNotice(msg string) {
+	if w.notice.Text != "" {
+		msg = w.notice.Text + "\n" + msg
+	}
+	w.notice.SetText(msg)
+	w.notice.Show()
+}
+
+// reloadAccounts fills the switcher: the sandbox, the environment's
+// session account, then saved accounts.
+func (w *Window) reloadAccounts() {
+	w.accounts = w.accounts[:0]
+	if w.deps.Sandbox != nil {
+		w.accounts = append(w.accounts, w.deps.Sandbox.Account)
+	}
+	if w.deps.Accounts != nil {
+		w.accounts = append(w.accounts, w.deps.Accounts.List()...)
+	}
+	names := make([]string, len(w.accounts))
+	for i, a := range w.accounts {
+		names[i] = accountLabel(a)
+	}
+	w.accountSelect.SetOptions(names)
+}
+
+func accountLabel(a store.Account) string {
+	switch a.Source {
+	case store.SandboxSource:
+		return "Sandbox (on this computer)"
+	case store.Session:
+		return a.Name + " (this session only)"
+	}
+	return a.Name
+}
+
+// openStart chooses the first account and location: the command line's,
+// else the last used, else the environment's or saved ones before the
+// sandbox.
+func (w *Window) openStart() {
+	id, loc := w.deps.StartAccount, w.deps.Start
+	if w.deps.Accounts != nil && id == "" {
+		lastID, lastLoc := w.deps.Accounts.Last()
+		id = lastID
+		if loc.Bucket == "" {
+			if l, err := ParseLocation(lastLoc); err == nil {
+				loc = l
+			}
+		}
+	}
+	idx := -1
+	for i, a := range w.accounts {
+		if a.ID == id {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		for i, a := range w.accounts {
+			if a.Source != store.SandboxSource {
+				idx = i
+				break
+			}
+		}
+	}
+	if idx < 0 && len(w.accounts) > 0 {
+		idx = 0
+	}
+	if idx < 0 {
+		w.banner.SetText("No account yet. Add a B2 application key to browse your buckets.")
+		w.bannerBox.Show()
+		return
+	}
+	w.switchAccount(w.accounts[idx], loc)
+}
+
+func (w *Window) chooseAccount(label string) {
+	for _, a := range w.accounts {
+		if accountLabel(a) == label && a.ID != w.current.ID {
+			w.switchAccount(a, Location{})
+			return
+		}
+	}
+}
+
+// switchAccount connects to an account off the Fyne goroutine (the keychain
+// may take a while to answer) and then shows its buckets and loc.
+func (w *Window) switchAccount(a store.Account, loc Location) {
+	w.current = a
+	w.gen++
+	gen := w.gen
+	w.accountSelect.SetSelected(accountLabel(a))
+	w.showBanner(a)
+	w.browser.setRemote(nil)
+	w.sidebar.setRemote(nil, "")
+	go func() {
+		r, err := w.deps.Connect(context.Background(), a)
+		msg := ""
+		if err != nil {
+			slog.Warn("connect failed", "account", a.ID, "err", err)
+			msg = Sentence(err)
+		}
+		fyne.Do(func() {
+			if w.gen != gen {
+				return
+			}
+			if err != nil {
+				w.browser.showError(fmt.Sprintf("Could not open %s: %s", a.Name, msg))
+				return
+			}
+			restricted := ""
+			if a.Restriction != nil && a.Restriction.Bucket != "" && !a.Restriction.Can("listAllBucketNames") {
+				restricted = a.Restriction.Bucket
+			}
+			w.sidebar.setRemote(r, restricted)
+			w.browser.setRemote(r)
+			if loc.Bucket == "" && restricted != "" {
+				loc = Location{Bucket: restricted}
+			}
+			if loc.Bucket != "" {
+				w.browser.open(loc)
+			}
+		})
+	}()
+}
+
+func (w *Window) showBanner(a store.Account) {
+	if a.Source != store.SandboxSource || w.deps.Sandbox == nil {
+		w.bannerBox.Hide()
+		return
+	}
+	where := "in a temporary folder that is removed when Haul quits"
+	if w.deps.Sandbox.Persistent {
+		where = "in " + w.deps.Sandbox.Dir + " and is kept between runs"
+	}
+	w.banner.SetText("Sandbox: a local S3 server running inside Haul, not B2. Its data lives " + where + ".")
+	w.bannerBox.Show()
+}
+
+// folderOpened follows the browser: tree, bucket list and the remembered
+// location.
+func (w *Window) folderOpened(loc Location) {
+	w.sidebar.reveal(loc)
+	w.win.SetTitle("Haul — " + loc.Folder().String())
+	if w.deps.Accounts != nil && w.current.Source == store.Saved {
+		acct, loc := w.current.ID, loc.Folder().String()
+		go func() {
+			if err := w.deps.Accounts.SetLast(acct, loc); err != nil {
+				slog.Warn("remember location", "err", err)
+			}
+		}()
+	}
+}
+
+// addShortcuts binds the keyboard: Ctrl+L the path bar, F5 refresh,
+// Alt+Left back, Alt+Right forward, Alt+Up up, Ctrl+F the filter.
+func (w *Window) addShortcuts() {
+	c := w.win.Canvas()
+	b := w.browser
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		c.Focus(b.pathEntry)
+		b.pathEntry.DoubleTapped(nil) // selects the whole text
+	})
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		c.Focus(b.filterEntry)
+	})
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { b.goBack() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { b.goForward() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyUp, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { b.goUp() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { b.refresh() })
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		switch e.Name {
+		case fyne.KeyF5:
+			b.refresh()
+		case fyne.KeyBackspace:
+			b.goBack()
+		case fyne.KeyUp, fyne.KeyDown, fyne.KeyReturn, fyne.KeyEnter, fyne.KeyHome, fyne.KeyEnd, fyne.KeyPageUp, fyne.KeyPageDown:
+			c.Focus(b.table)
+			b.table.TypedKey(e)
+		}
+	})
+}
