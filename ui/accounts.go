@@ -194,7 +194,7 @@ func (w *Window) saveAccountAsync(f *accountForm) {
 			slog.Warn("save account failed", "err", err)
 			msg = Sentence(err)
 		}
-		fyne.Do(func() {
+		do(func() {
 			prog.Hide()
 			if err != nil {
 				dialog.ShowError(errors.New(msg), w.win)
@@ -265,7 +265,7 @@ func (w *Window) confirmRemove(a store.Account) {
 			}
 			go func() {
 				err := w.deps.Accounts.Remove(a.ID)
-				fyne.Do(func() {
+				do(func() {
 					if err != nil {
 						dialog.ShowError(errors.New(Sentence(err)), w.win)
 						return

@@ -55,6 +55,8 @@ type browser struct {
 	onFolder     func(Location)
 	onSubfolders func(bucket, prefix string, sub []string)
 	onSelect     func([]store.Object)
+	// onView is told after each snapshot is shown (tests wait on it).
+	onView func(*folderView)
 
 	pathEntry   *widget.Entry
 	crumbs      *fyne.Container
@@ -236,7 +238,7 @@ func (b *browser) loadAsync(ctx context.Context, gen int, r Remote, m *folderMod
 		if err != nil {
 			slog.Warn("list failed", "bucket", loc.Bucket, "prefix", loc.Prefix, "err", err)
 			msg := Sentence(err)
-			fyne.Do(func() {
+			do(func() {
 				if b.gen == gen {
 					b.loading.Hide()
 					b.showError(msg)
@@ -252,7 +254,7 @@ func (b *browser) loadAsync(ctx context.Context, gen int, r Remote, m *folderMod
 			// the widgets then swap in the prepared view at once.
 			spec, filter = b.currentSpec(gen, spec, filter)
 			v := m.view(spec, filter)
-			fyne.Do(func() {
+			do(func() {
 				if b.gen == gen {
 					b.setView(v)
 				}
@@ -268,7 +270,7 @@ func (b *browser) loadAsync(ctx context.Context, gen int, r Remote, m *folderMod
 // currentSpec reads the sort and filter the person wants now; they may have
 // changed while a page was on its way.
 func (b *browser) currentSpec(gen int, spec sortSpec, filter string) (sortSpec, string) {
-	fyne.DoAndWait(func() {
+	doAndWait(func() {
 		if b.gen == gen {
 			spec, filter = b.spec, b.filter
 		}
@@ -307,6 +309,9 @@ func (b *browser) setView(v *folderView) {
 		b.showMessage("This folder is empty.")
 	}
 	b.updateStatus()
+	if b.onView != nil {
+		b.onView(v)
+	}
 }
 
 // reviewAsync rebuilds the view for a new sort or filter off the Fyne
@@ -318,7 +323,7 @@ func (b *browser) reviewAsync() {
 	}
 	go func() {
 		v := m.view(spec, filter)
-		fyne.Do(func() {
+		do(func() {
 			if b.gen == gen && b.spec == spec && b.filter == filter {
 				b.setView(v)
 			}

@@ -153,7 +153,7 @@ func (s *sidebar) listBucketsAsync(restricted string) {
 			slog.Warn("list buckets failed", "err", err)
 			msg = Sentence(err)
 		}
-		fyne.Do(func() {
+		do(func() {
 			if s.listGen != gen {
 				return
 			}
@@ -257,7 +257,7 @@ func (s *sidebar) loadAsync(prefix string) {
 				break
 			}
 		}
-		fyne.Do(func() {
+		do(func() {
 			if s.treeGen != gen {
 				return
 			}

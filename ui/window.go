@@ -110,15 +110,24 @@ func NewWindow(a fyne.App, d Deps) *Window {
 		w.addNotice(n)
 	}
 	w.reloadAccounts()
-	w.openStart()
 	return w
 }
 
 // Fyne returns the underlying window.
 func (w *Window) Fyne() fyne.Window { return w.win }
 
-// ShowAndRun shows the window and runs the app until it closes.
-func (w *Window) ShowAndRun() { w.win.ShowAndRun() }
+// Show shows the window and opens the first account and location.
+func (w *Window) Show() {
+	w.win.Show()
+	w.openStart()
+}
+
+// ShowAndRun shows the window, opens the first account and location, and
+// runs the app until the window closes.
+func (w *Window) ShowAndRun() {
+	w.openStart()
+	w.win.ShowAndRun()
+}
 
 func (w *Window) addNotice(msg string) {
 	if w.notice.Text != "" {
@@ -220,7 +229,7 @@ func (w *Window) switchAccount(a store.Account, loc Location) {
 			slog.Warn("connect failed", "account", a.ID, "err", err)
 			msg = Sentence(err)
 		}
-		fyne.Do(func() {
+		do(func() {
 			if w.gen != gen {
 				return
 			}
