@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -82,7 +84,14 @@ func run(forceSandbox bool, args []string) error {
 			slog.Warn("sandbox", "err", err)
 			deps.Notices = append(deps.Notices, "The built-in sandbox could not start: "+err.Error()+".")
 		} else {
-			defer sb.Close()
+			defer func() {
+				if err := sb.Close(); err != nil {
+					slog.Warn("sandbox", "err", err)
+				}
+				if !sb.Persistent {
+					os.RemoveAll(sb.Dir)
+				}
+			}()
 			deps.Sandbox = &ui.SandboxInfo{Account: sb.Account(), Dir: sb.Dir, Persistent: sb.Persistent}
 			if !forceSandbox || start.Bucket == "" {
 				deps.StartAccount = sb.Account().ID
@@ -105,8 +114,21 @@ func run(forceSandbox bool, args []string) error {
 
 	a := app.NewWithID("app.haul.desktop")
 	a.SetIcon(fyne.NewStaticResource("icon.svg", assets.IconSVG))
+	quitOnSignal(a)
 	ui.NewWindow(a, deps).ShowAndRun()
 	return nil
+}
+
+// quitOnSignal closes the app cleanly on Ctrl+C or SIGTERM, so the sandbox
+// is stopped and its temporary data removed.
+func quitOnSignal(a fyne.App) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		slog.Info("quitting on signal")
+		fyne.Do(a.Quit)
+	}()
 }
 
 // addEnvAccount makes B2_APPLICATION_KEY_ID and B2_APPLICATION_KEY a

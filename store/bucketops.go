@@ -54,7 +54,7 @@ func (c *Client) CreateBucket(ctx context.Context, name string, v Visibility) er
 	_, err := c.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
 		Bucket:                  aws.String(name),
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
-	})
+	}, withContentMD5)
 	return wrapErr("enable versions", name, "", err)
 }
 

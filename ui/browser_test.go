@@ -47,8 +47,6 @@ func (h *harness) ui(fn func()) {
 	fn()
 }
 
-
-
 // waitDone waits until the folder with prefix has been listed completely.
 func (h *harness) waitDone(prefix string) *folderView {
 	h.t.Helper()
