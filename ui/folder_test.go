@@ -151,4 +151,3 @@ func clonePages(pages []store.Page) []store.Page {
 	}
 	return out
 }
-
