@@ -76,7 +76,9 @@ func TestSmokeRealWindow(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	var tree string
 	for {
-		out, _ := exec.Command("xwininfo", "-display", disp, "-root", "-tree").Output()
+		xwininfo := exec.Command("xwininfo", "-display", disp, "-root", "-tree")
+		xwininfo.Env = append(os.Environ(), "LC_ALL=C.UTF-8") // the title has a "—"
+		out, _ := xwininfo.Output()
 		tree = string(out)
 		if strings.Contains(tree, `"Haul — b2://haul-sandbox/docs/"`) {
 			break
