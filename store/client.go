@@ -172,8 +172,19 @@ func newRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
 				"TooManyRequests": {}, "too_many_requests": {}, "RequestTimeout": {}, "internal_error": {},
 				"service_unavailable": {},
 			}},
+			retry.IsErrorRetryableFunc(retryCutShort),
 		)
 	})
+}
+
+// retryCutShort retries an answer whose body broke off (the connection
+// dropped while a listing was being read): the SDK sees only a failed
+// decode of a 200 and would give up.
+func retryCutShort(err error) aws.Ternary {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return aws.TrueTernary
+	}
+	return aws.UnknownTernary
 }
 
 // retryAfterBackoff waits what the server's Retry-After header says (capped

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"regexp"
@@ -58,7 +59,11 @@ func (e *Error) Error() string {
 		}
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Kind.Error())
+	kind := e.Kind
+	if kind == nil {
+		kind = ErrOther // an Error built by hand may lack a kind; printing it must not panic
+	}
+	b.WriteString(kind.Error())
 	if d := e.Detail(); d != "" {
 		fmt.Fprintf(&b, " (%s)", d)
 	}
@@ -81,8 +86,9 @@ func (e *Error) Detail() string {
 	if e.IncidentID != "" && !strings.Contains(e.Message, e.IncidentID) {
 		parts = append(parts, "incident id "+e.IncidentID)
 	}
-	if len(parts) == 0 && e.Err != nil && e.Status == 0 {
-		return rootCause(e.Err).Error()
+	if e.Code == "" && e.Message == "" && e.Err != nil && e.Status < 400 {
+		// No answer, or one that broke off: the network error says why.
+		parts = append(parts, rootCause(e.Err).Error())
 	}
 	return strings.Join(parts, ": ")
 }
@@ -158,7 +164,8 @@ func classify(e *Error, err error) error {
 		return ErrNotFound
 	case "AccessDenied", "AllAccessDisabled", "Forbidden", "AccountProblem", "unauthorized":
 		return ErrAccessDenied
-	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "bad_auth_token", "expired_auth_token":
+	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "bad_auth_token", "expired_auth_token",
+		"XAdminUserNotFound": // versitygw's (404) answer to an unknown key ID
 		return ErrInvalidCredentials
 	case "BucketNotEmpty":
 		return ErrBucketNotEmpty
@@ -174,6 +181,9 @@ func classify(e *Error, err error) error {
 		return ErrUnsupported
 	}
 	switch {
+	case e.Code == "" && errors.Is(err, io.ErrUnexpectedEOF):
+		// The connection broke while the answer was read.
+		return ErrUnreachable
 	case e.Status == http.StatusNotFound:
 		return ErrNotFound
 	case e.Status == http.StatusUnauthorized:

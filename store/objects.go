@@ -29,8 +29,9 @@ const MetaModified = "src_last_modified_millis"
 type PutInput struct {
 	Bucket string
 	Key    string
-	// Body is read twice: once for its MD5, once to send. It keeps
-	// io.Seeker so the SDK can rewind it for retries without buffering.
+	// Body is read twice, from its current offset: once for its MD5, once
+	// to send. It keeps io.Seeker so the SDK can rewind it for retries
+	// without buffering.
 	Body        io.ReadSeeker
 	ContentType string    // "" means from the key's extension
 	Modified    time.Time // stored as src_last_modified_millis when set
@@ -42,6 +43,12 @@ func (c *Client) Put(ctx context.Context, in PutInput) (Object, error) {
 	if err := ValidateKey(in.Key); err != nil {
 		return Object{}, &Error{Op: "upload", Bucket: in.Bucket, Key: in.Key, Kind: ErrInvalidName, Message: err.Error(), Err: err}
 	}
+	// The body is sent from where it stands, as the SDK does, so its MD5
+	// and length must be taken from there too.
+	start, err := in.Body.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return Object{}, fmt.Errorf("upload %s: %w", in.Key, err)
+	}
 	h := md5.New()
 	size, err := io.Copy(h, in.Body)
 	if err != nil {
@@ -50,7 +57,7 @@ func (c *Client) Put(ctx context.Context, in PutInput) (Object, error) {
 	if size > MaxSinglePut {
 		return Object{}, fmt.Errorf("upload %s: %d bytes is over B2's 5 GB limit for one request", in.Key, size)
 	}
-	if _, err := in.Body.Seek(0, io.SeekStart); err != nil {
+	if _, err := in.Body.Seek(start, io.SeekStart); err != nil {
 		return Object{}, fmt.Errorf("upload %s: rewind: %w", in.Key, err)
 	}
 	ct := in.ContentType

@@ -53,7 +53,7 @@ type browser struct {
 	// onFolder tells the window where the browser went (tree, bucket list,
 	// settings); onSubfolders feeds the folder tree; onSelect the selection.
 	onFolder     func(Location)
-	onSubfolders func(bucket, prefix string, sub []string)
+	onSubfolders func(bucket, prefix string, sub []string, done bool)
 	onSelect     func([]store.Object)
 	// onView is told after each snapshot is shown (tests wait on it).
 	onView func(*folderView)
@@ -284,9 +284,9 @@ func (b *browser) setView(v *folderView) {
 	if v.done {
 		b.loading.Hide()
 		b.cancel = nil
-		if b.onSubfolders != nil {
-			b.onSubfolders(b.loc.Bucket, v.prefix, v.subfolders())
-		}
+	}
+	if b.onSubfolders != nil {
+		b.onSubfolders(b.loc.Bucket, v.prefix, v.subfolders(), v.done)
 	}
 	if b.pending != "" {
 		if i := v.index(b.pending); i >= 0 {

@@ -443,3 +443,46 @@ func TestRestrictedKeyOpensItsBucket(t *testing.T) {
 	s := h.w.sidebar
 	h.eventually("the one bucket", func() bool { return len(s.buckets) == 1 })
 }
+
+// countingRemote counts list calls per folder.
+type countingRemote struct {
+	Remote
+	mu    sync.Mutex
+	lists map[string]int
+}
+
+func (c *countingRemote) List(ctx context.Context, in store.ListInput) (store.Page, error) {
+	c.mu.Lock()
+	c.lists[in.Prefix]++
+	c.mu.Unlock()
+	return c.Remote.List(ctx, in)
+}
+
+func (c *countingRemote) count(prefix string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lists[prefix]
+}
+
+// Every list call is a billable transaction: the folder tree reuses what the
+// table lists instead of listing the same folder again.
+func TestOpeningAFolderListsItOnce(t *testing.T) {
+	c := &countingRemote{Remote: testClient, lists: map[string]int{}}
+	h := newHarness(t, c, Location{Bucket: sandbox.PrivateBucket})
+	h.waitDone("")
+	s := h.w.sidebar
+	if n := c.count(""); n != 1 {
+		t.Errorf("bucket root listed %d times, want 1", n)
+	}
+	if got := get(h, func() string { return strings.Join(s.children[""], ",") }); got != "archive/,builds/,docs/,photos/" {
+		t.Errorf("tree root = %s", got)
+	}
+	h.ui(func() { h.w.browser.open(Location{Bucket: sandbox.PrivateBucket, Prefix: "photos/"}) })
+	h.waitDone("photos/")
+	if n, root := c.count("photos/"), c.count(""); n != 1 || root != 1 {
+		t.Errorf("photos/ listed %d times and the root %d times, want 1 and 1", n, root)
+	}
+	if got := get(h, func() string { return strings.Join(s.children["photos/"], ",") }); got != "photos/2025/,photos/2026/" {
+		t.Errorf("tree under photos/ = %s", got)
+	}
+}

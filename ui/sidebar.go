@@ -26,9 +26,14 @@ type sidebar struct {
 	buckets []store.Bucket
 	bucket  string
 	// children maps a folder prefix ("" for the root) to its subfolders;
-	// a missing entry means not loaded yet.
+	// a missing entry means not loaded yet. complete marks the folders
+	// whose subfolders are all known.
 	children map[string][]string
+	complete map[string]bool
 	loading  map[string]bool
+	// browsing is the folder the browser is listing; its pages feed the
+	// tree, so the tree does not list it a second time.
+	browsing string
 	listGen  int // bumped per account; stale bucket lists are dropped
 	treeGen  int // bumped per bucket; stale tree listings are dropped
 
@@ -44,7 +49,7 @@ type sidebar struct {
 }
 
 func newSidebar() *sidebar {
-	s := &sidebar{children: map[string][]string{}, loading: map[string]bool{}}
+	s := &sidebar{children: map[string][]string{}, complete: map[string]bool{}, loading: map[string]bool{}}
 	s.list = widget.NewList(
 		func() int { return len(s.buckets) },
 		func() fyne.CanvasObject {
@@ -185,13 +190,11 @@ func (s *sidebar) setBucket(bucket string) {
 	s.bucket = bucket
 	s.treeGen++
 	clear(s.children)
+	clear(s.complete)
 	clear(s.loading)
 	s.tree.CloseAllBranches()
 	s.tree.Refresh()
 	s.markBucket(bucket)
-	if bucket != "" {
-		s.loadAsync("")
-	}
 }
 
 func (s *sidebar) markBucket(bucket string) {
@@ -205,9 +208,14 @@ func (s *sidebar) markBucket(bucket string) {
 	}
 }
 
-// reveal opens the tree down to a folder and selects it.
+// reveal opens the tree down to a folder the browser is about to list, and
+// selects it.
 func (s *sidebar) reveal(loc Location) {
 	s.setBucket(loc.Bucket)
+	s.browsing = loc.Prefix
+	if loc.Prefix != "" {
+		s.loadAsync("")
+	}
 	s.suppressed = true
 	defer func() { s.suppressed = false }()
 	if loc.Prefix == "" {
@@ -223,18 +231,20 @@ func (s *sidebar) reveal(loc Location) {
 	s.tree.ScrollTo(loc.Prefix)
 }
 
-// setChildren records a folder's subfolders, known from a complete listing.
-func (s *sidebar) setChildren(bucket, prefix string, sub []string) {
-	if bucket != s.bucket {
+// setChildren records a folder's subfolders as the browser lists it: some
+// while pages arrive, all once done is true.
+func (s *sidebar) setChildren(bucket, prefix string, sub []string, done bool) {
+	if bucket != s.bucket || s.complete[prefix] {
 		return
 	}
 	s.children[prefix] = sub
+	s.complete[prefix] = done
 	s.tree.Refresh()
 }
 
 // loadAsync lists up to treePages pages of a folder to find its subfolders.
 func (s *sidebar) loadAsync(prefix string) {
-	if _, ok := s.children[prefix]; ok || s.loading[prefix] || s.remote == nil {
+	if s.complete[prefix] || s.loading[prefix] || s.browsing == prefix || s.remote == nil {
 		return
 	}
 	s.loading[prefix] = true
@@ -262,8 +272,9 @@ func (s *sidebar) loadAsync(prefix string) {
 				return
 			}
 			delete(s.loading, prefix)
-			if _, ok := s.children[prefix]; !ok {
+			if !s.complete[prefix] {
 				s.children[prefix] = sub
+				s.complete[prefix] = true
 			}
 			s.tree.Refresh()
 		})

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,7 +27,12 @@ const (
 // versions, a deleted file, an empty folder, names with spaces, unicode and
 // "+") and a public-read bucket. A sandbox seeded before is left alone.
 func seed(ctx context.Context, s *Sandbox) error {
+	// Its own transport, so its idle connections can be closed at once:
+	// the server's shutdown waits for open connections.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
 	c := s3.New(s3.Options{
+		HTTPClient:                 &http.Client{Transport: tr},
 		BaseEndpoint:               aws.String(s.Endpoint),
 		Region:                     Region,
 		UsePathStyle:               true,
