@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/haul-app/haul/store/b2proxy"
 )
 
 func TestBuckets(t *testing.T) {
@@ -174,5 +176,51 @@ func TestVisibilityOf(t *testing.T) {
 		if got := visibilityOf(tt.grants); got != tt.want {
 			t.Errorf("%s: visibilityOf = %s, want %s", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestWireHasNoChecksums runs every store operation through the proxy and
+// checks that none sent what B2 refuses (checksum headers, aws-chunked
+// bodies) and that every upload carried Content-MD5. A raw SDK call without
+// withContentMD5 is refused, which shows the check can fail.
+func TestWireHasNoChecksums(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	mustCreate(t, e.c, "haul-wire-a", Private)
+	mustCreate(t, e.c, "haul-wire-b", PublicRead)
+	putAll(t, e.c, "haul-wire-a", []string{"x.txt", "dir/y.bin", "dir/.bzEmpty"})
+	if _, err := e.c.Buckets(ctx); err != nil {
+		t.Fatalf("Buckets: %v", err)
+	}
+	if _, err := e.c.Bucket(ctx, "haul-wire-b"); err != nil {
+		t.Fatalf("Bucket: %v", err)
+	}
+	listAll(t, e.c, ListInput{Bucket: "haul-wire-a"})
+	listAll(t, e.c, ListInput{Bucket: "haul-wire-a", Recursive: true})
+
+	checkWire(t, e.proxy)
+	ops := map[string]bool{}
+	for _, r := range e.proxy.Requests() {
+		ops[r.Op] = true
+		if r.Status >= 400 {
+			t.Errorf("%s %s answered %d", r.Op, r.Path, r.Status)
+		}
+	}
+	for _, op := range []string{"CreateBucket", "PutBucketVersioning", "PutObject", "ListBuckets", "GetBucketAcl", "HeadBucket", "ListObjectsV2"} {
+		if !ops[op] {
+			t.Errorf("no %s request went through the proxy", op)
+		}
+	}
+
+	// The control: the same PutBucketVersioning without withContentMD5 goes
+	// out with a CRC32 header, and B2 (the proxy) refuses it.
+	control := b2proxy.New(t, e.srv.Endpoint)
+	raw := (&env{srv: e.srv, proxy: control}).client(t, Config{MaxAttempts: 1})
+	_, err := raw.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+		Bucket:                  aws.String("haul-wire-a"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
+	})
+	if err == nil || len(control.Refusals()) != 1 {
+		t.Errorf("PutBucketVersioning without Content-MD5: %v, refusals %q; want one refusal", err, control.Refusals())
 	}
 }

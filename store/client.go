@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
@@ -49,6 +49,7 @@ type Config struct {
 // use.
 type Client struct {
 	s3       *s3.Client
+	http     *http.Client // nil when the caller supplied Config.HTTPClient
 	presign  *s3.PresignClient
 	endpoint *url.URL
 	region   string
@@ -79,8 +80,10 @@ func NewClient(cfg Config) (*Client, error) {
 		maxBackoff = DefaultMaxBackoff
 	}
 	var httpClient s3.HTTPClient = cfg.HTTPClient
+	var own *http.Client
 	if cfg.HTTPClient == nil {
-		httpClient = newHTTPClient()
+		own = newHTTPClient()
+		httpClient = own
 	}
 	opts := s3.Options{
 		BaseEndpoint:               aws.String(u.String()),
@@ -96,11 +99,22 @@ func NewClient(cfg Config) (*Client, error) {
 	c := s3.New(opts)
 	return &Client{
 		s3:       c,
+		http:     own,
 		presign:  s3.NewPresignClient(c),
 		endpoint: u,
 		region:   cfg.Region,
 		keyID:    cfg.KeyID,
 	}, nil
+}
+
+// Close drops the client's idle connections. Requests still running go on;
+// the client stays usable. Call it when an account is no longer shown, and
+// before stopping a local server, whose shutdown waits for open
+// connections.
+func (c *Client) Close() {
+	if c.http != nil {
+		c.http.CloseIdleConnections()
+	}
 }
 
 // Endpoint is the S3 endpoint the client talks to.
@@ -143,16 +157,19 @@ func IsLoopback(host string) bool {
 }
 
 // newHTTPClient keeps enough idle connections per host for parallel
-// transfers; Go's default of 2 would reconnect constantly.
-func newHTTPClient() *awshttp.BuildableClient {
-	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxIdleConns = 256
-		t.MaxIdleConnsPerHost = 64
-		t.IdleConnTimeout = 90 * time.Second
-		t.ResponseHeaderTimeout = 2 * time.Minute
-	}).WithDialerOptions(func(d *net.Dialer) {
-		d.Timeout = 15 * time.Second
-	})
+// transfers; Go's default of 2 would reconnect constantly. HTTP/1.1 on
+// purpose: parallel parts want parallel TCP connections, not streams of one.
+func newHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	t.IdleConnTimeout = 90 * time.Second
+	t.ResponseHeaderTimeout = 2 * time.Minute
+	t.ForceAttemptHTTP2 = false
+	t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	t.DialContext = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	return &http.Client{Transport: t}
 }
 
 // newRetryer retries what B2 asks to be retried (500, 503, 429, 408, dropped

@@ -126,6 +126,21 @@ func TestErrorMapping(t *testing.T) {
 		}
 	})
 
+	t.Run("answer cut short until attempts run out", func(t *testing.T) {
+		e.proxy.Reset()
+		defer e.proxy.ClearFaults()
+		e.proxy.Inject(b2proxy.Fault{Op: "ListObjectsV2", Kind: b2proxy.DropMidResponse, Times: b2proxy.Forever})
+		c := e.client(t, Config{MaxAttempts: 3})
+		_, err := c.List(ctx, ListInput{Bucket: bucket})
+		got := check(t, err, ErrUnreachable, http.StatusOK, "")
+		if !strings.Contains(got.Detail(), "unexpected EOF") {
+			t.Errorf("Detail() = %q, want the broken answer named", got.Detail())
+		}
+		if n := e.proxy.Count("ListObjectsV2"); n != 3 {
+			t.Errorf("proxy saw %d attempts, want MaxAttempts = 3", n)
+		}
+	})
+
 	t.Run("unreachable", func(t *testing.T) {
 		c, err := NewClient(Config{
 			Endpoint: "http://" + closedPort(t), Region: e.srv.Region,

@@ -34,8 +34,27 @@ func newEnv(t *testing.T) *env {
 	p := b2proxy.New(t, srv.Endpoint)
 	e := &env{srv: srv, proxy: p}
 	e.c = e.client(t, Config{})
-	t.Cleanup(func() { checkWire(t, p) })
+	t.Cleanup(func() {
+		checkWire(t, p)
+		checkNoSecret(t, p, srv.SecretKey)
+	})
 	return e
+}
+
+// checkNoSecret fails the test if secret left the client in any request:
+// signing uses it, but it never travels.
+func checkNoSecret(t *testing.T, p *b2proxy.Proxy, secret string) {
+	t.Helper()
+	for _, r := range p.Requests() {
+		if strings.Contains(r.Path, secret) || strings.Contains(r.Query, secret) {
+			t.Errorf("%s sent the secret key in its URL", r.Op)
+		}
+		for name, values := range r.Header {
+			if strings.Contains(strings.Join(values, " "), secret) {
+				t.Errorf("%s sent the secret key in header %s", r.Op, name)
+			}
+		}
+	}
 }
 
 // client builds a client for the proxy with cfg's retry settings (and

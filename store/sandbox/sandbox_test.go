@@ -89,6 +89,7 @@ func TestSandboxSeedsAndBrowses(t *testing.T) {
 		t.Errorf("anonymous GET on private bucket: HTTP %d, want 403", code)
 	}
 
+	c.Close()
 	if err := sb.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +104,7 @@ func TestSandboxSeedsAndBrowses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer c2.Close()
 	again, err := c2.List(ctx, store.ListInput{Bucket: PrivateBucket, Prefix: "docs/"})
 	if err != nil {
 		t.Fatal(err)

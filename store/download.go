@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// ObjectInfo is what HeadObject says about one version of a file.
+type ObjectInfo struct {
+	Object // Key, ETag (quoted), Size in bytes, Modified (when B2 stored it)
+
+	VersionID   string
+	ContentType string
+	// Metadata is the user metadata, keys lower-case without the
+	// x-amz-meta- prefix; MetaModified holds the file's own modification
+	// time when the uploader kept it.
+	Metadata map[string]string
+	// SSE is the server-side encryption: "AES256" (B2-managed keys),
+	// "aws:kms", or "" for none. SSECustomer is true for SSE-C, whose
+	// files can only be read with the customer's key.
+	SSE         string
+	SSECustomer bool
+	// PartsCount is the number of parts of a multipart upload when it is
+	// known, else 0. It comes from the x-amz-mp-parts-count header when the
+	// server sends one, else from the "-N" suffix of the ETag.
+	PartsCount int32
+}
+
+// Head reads the size, ETag, content type, metadata and encryption of a
+// file without downloading it: one HeadObject request, billed by B2 as a
+// class B transaction. versionID "" means the current version. A missing
+// key or version is ErrNotFound (a HEAD answer has no body, so a missing
+// bucket is ErrNotFound too).
+func (c *Client) Head(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
+	req := &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if versionID != "" {
+		req.VersionId = aws.String(versionID)
+	}
+	out, err := c.s3.HeadObject(ctx, req)
+	if err != nil {
+		return ObjectInfo{}, wrapErr("stat", bucket, key, err)
+	}
+	info := ObjectInfo{
+		Object: Object{
+			Key:      key,
+			ETag:     aws.ToString(out.ETag),
+			Size:     aws.ToInt64(out.ContentLength),
+			Modified: aws.ToTime(out.LastModified),
+		},
+		VersionID:   aws.ToString(out.VersionId),
+		ContentType: aws.ToString(out.ContentType),
+		SSE:         string(out.ServerSideEncryption),
+		SSECustomer: aws.ToString(out.SSECustomerAlgorithm) != "",
+		PartsCount:  aws.ToInt32(out.PartsCount),
+	}
+	if len(out.Metadata) > 0 {
+		info.Metadata = make(map[string]string, len(out.Metadata))
+		for k, v := range out.Metadata {
+			info.Metadata[strings.ToLower(k)] = v
+		}
+	}
+	if info.PartsCount == 0 {
+		info.PartsCount = partsFromETag(info.ETag)
+	}
+	return info, nil
+}
+
+// partsFromETag reads N from a multipart ETag of the form "<hex>-N"; it
+// returns 0 for a single-part ETag or any other form.
+func partsFromETag(etag string) int32 {
+	_, n, ok := strings.Cut(strings.Trim(etag, `"`), "-")
+	if !ok {
+		return 0
+	}
+	parts, err := strconv.ParseInt(n, 10, 32)
+	if err != nil || parts < 1 || parts > MaxPartCount {
+		return 0
+	}
+	return int32(parts)
+}
+
+// GetRange opens length bytes of a file starting at byte offset; length < 0
+// means to the end of the file, and a range that runs past the end is cut
+// there. versionID pins the download to one version ("" means the current
+// one), so a file overwritten meanwhile is not mixed into it. A key or
+// version that is gone is ErrNotFound; a range that starts at or past the
+// end is an *Error with Status 416 (ErrOther). Length 0 returns an empty
+// body without a request.
+//
+// Every call is one billable download transaction on B2: callers ask for
+// large ranges (tens of MiB), not small reads. The caller must close the
+// body. Retries happen only until the answer starts: if the connection
+// breaks while the body is read, Read returns an *Error (ErrUnreachable,
+// or ErrCanceled when ctx ended) and the caller asks again for the rest of
+// the range. The body's Read never reports a broken transfer as io.EOF.
+func (c *Client) GetRange(ctx context.Context, bucket, key, versionID string, offset, length int64) (io.ReadCloser, error) {
+	const op = "download"
+	if offset < 0 {
+		return nil, &Error{Op: op, Bucket: bucket, Key: key, Kind: ErrOther, Message: "negative offset " + strconv.FormatInt(offset, 10)}
+	}
+	if length == 0 {
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	req := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if versionID != "" {
+		req.VersionId = aws.String(versionID)
+	}
+	// The whole file goes without a Range header: "bytes=0-" would be
+	// refused (416) for an empty file.
+	switch {
+	case length > 0:
+		req.Range = aws.String("bytes=" + strconv.FormatInt(offset, 10) + "-" + strconv.FormatInt(offset+length-1, 10))
+	case offset > 0:
+		req.Range = aws.String("bytes=" + strconv.FormatInt(offset, 10) + "-")
+	}
+	out, err := c.s3.GetObject(ctx, req)
+	if err != nil {
+		return nil, wrapErr(op, bucket, key, err)
+	}
+	return &rangeBody{body: out.Body, op: op, bucket: bucket, key: key}, nil
+}
+
+// rangeBody turns a broken download into an *Error, so the caller sees the
+// same kinds for a failure before and during the body.
+type rangeBody struct {
+	body            io.ReadCloser
+	op, bucket, key string
+}
+
+func (b *rangeBody) Read(p []byte) (int, error) {
+	n, err := b.body.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = wrapErr(b.op, b.bucket, b.key, err)
+	}
+	return n, err
+}
+
+func (b *rangeBody) Close() error { return b.body.Close() }
