@@ -11,7 +11,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -21,6 +24,7 @@ import (
 	"github.com/haul-app/haul/assets"
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/store/sandbox"
+	"github.com/haul-app/haul/transfer"
 	"github.com/haul-app/haul/ui"
 )
 
@@ -98,6 +102,15 @@ func run(forceSandbox bool, args []string) error {
 			}
 		}
 	}
+	var clientsMu sync.Mutex
+	var clients []*store.Client
+	defer func() { // before the sandbox stops: its shutdown waits for open connections
+		clientsMu.Lock()
+		defer clientsMu.Unlock()
+		for _, c := range clients {
+			c.Close()
+		}
+	}()
 	deps.Connect = func(ctx context.Context, acct store.Account) (ui.Remote, error) {
 		var secret string
 		if sb != nil && acct.Source == store.SandboxSource {
@@ -109,7 +122,45 @@ func run(forceSandbox bool, args []string) error {
 			}
 			secret = s
 		}
-		return store.NewClient(acct.ClientConfig(secret))
+		c, err := store.NewClient(acct.ClientConfig(secret))
+		if err != nil {
+			return nil, err
+		}
+		clientsMu.Lock()
+		clients = append(clients, c)
+		clientsMu.Unlock()
+		return c, nil
+	}
+
+	var queuesMu sync.Mutex
+	queues := map[string]*transfer.Queue{}
+	defer func() { // before the clients close: queues stop their workers first
+		queuesMu.Lock()
+		defer queuesMu.Unlock()
+		for id, q := range queues {
+			if err := q.Close(); err != nil {
+				slog.Warn("transfer queue", "account", id, "err", err)
+			}
+		}
+	}()
+	deps.OpenQueue = func(acct store.Account, r ui.Remote) (ui.Queue, error) {
+		queuesMu.Lock()
+		defer queuesMu.Unlock()
+		if q, ok := queues[acct.ID]; ok {
+			return q, nil
+		}
+		c, ok := r.(*store.Client)
+		if !ok {
+			return nil, errors.New("transfers need a store client")
+		}
+		opts := transfer.DefaultOptions()
+		opts.JournalDir = filepath.Join(dir, "transfers", journalName(acct.ID))
+		q, warning, err := transfer.NewQueue(c, opts)
+		if err != nil {
+			return nil, err
+		}
+		queues[acct.ID] = q
+		return q, warning
 	}
 
 	a := app.NewWithID("app.haul.desktop")
@@ -129,6 +180,17 @@ func quitOnSignal(a fyne.App) {
 		slog.Info("quitting on signal")
 		fyne.Do(a.Quit)
 	}()
+}
+
+// journalName turns an account ID into a folder name that is safe on every
+// system.
+func journalName(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, id)
 }
 
 // addEnvAccount makes B2_APPLICATION_KEY_ID and B2_APPLICATION_KEY a

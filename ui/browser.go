@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/dustin/go-humanize"
@@ -22,6 +23,10 @@ type Remote interface {
 	Buckets(ctx context.Context) ([]store.Bucket, error)
 	Bucket(ctx context.Context, name string) (store.Bucket, error)
 	List(ctx context.Context, in store.ListInput) (store.Page, error)
+	MultipartUploads(ctx context.Context, bucket, prefix string) ([]store.MultipartUpload, error)
+	ListParts(ctx context.Context, bucket, key, uploadID string) ([]store.Part, error)
+	AbortMultipart(ctx context.Context, bucket, key, uploadID string) error
+	Head(ctx context.Context, bucket, key, versionID string) (store.ObjectInfo, error)
 }
 
 // snapshotEvery limits how often a loading folder is re-rendered: pages can
@@ -55,6 +60,8 @@ type browser struct {
 	onFolder     func(Location)
 	onSubfolders func(bucket, prefix string, sub []string, done bool)
 	onSelect     func([]store.Object)
+	// onMenu opens the context menu of the selection at a position.
+	onMenu func(fyne.Position)
 	// onView is told after each snapshot is shown (tests wait on it).
 	onView func(*folderView)
 
@@ -71,6 +78,7 @@ type browser struct {
 	upBtn       *widget.Button
 	refreshBtn  *widget.Button
 	exactCheck  *widget.Check
+	actions     *fyne.Container // upload and download buttons, added by the window
 	content     fyne.CanvasObject
 }
 
@@ -103,12 +111,15 @@ func newBrowser() *browser {
 		b.updateStatus()
 	})
 	nav := container.NewHBox(b.backBtn, b.fwdBtn, b.upBtn, b.refreshBtn)
-	filterBox := container.NewGridWrap(fyne.NewSize(220, b.filterEntry.MinSize().Height), b.filterEntry)
+	b.actions = container.NewHBox()
+	filterBox := container.NewHBox(container.NewGridWrap(fyne.NewSize(220, b.filterEntry.MinSize().Height), b.filterEntry), b.actions)
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nav, filterBox, b.pathEntry),
 		container.NewHScroll(b.crumbs),
 	)
-	empty := container.NewCenter(container.NewVBox(b.message, container.NewCenter(b.retry)))
+	// The message spans the table's width (a wrapping label in a Center
+	// would get no width at all) and sits a third of the way down.
+	empty := container.NewVBox(layout.NewSpacer(), b.message, container.NewCenter(b.retry), layout.NewSpacer(), layout.NewSpacer())
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(b.exactCheck), container.NewStack(b.loading, b.status))
 	b.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(b.table, empty))
 	b.showMessage("Choose a bucket on the left.")

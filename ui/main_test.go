@@ -50,6 +50,7 @@ func runTests(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	defer testClient.Close() // before the sandbox stops: it waits for open connections
 	if err := seedPaging(ctx, testClient); err != nil {
 		fmt.Fprintln(os.Stderr, "seed:", err)
 		return 1

@@ -29,13 +29,18 @@ const (
 // Enter to open, Backspace to go back, and sortable headers.
 type fileTable struct {
 	widget.Table
-	b *browser
+	b     *browser
+	cells []*fileCell // every cell the table made, to find one by position
 }
 
 func newFileTable(b *browser) *fileTable {
 	t := &fileTable{b: b}
 	t.Length = func() (int, int) { return b.view.Len(), numCols }
-	t.CreateCell = func() fyne.CanvasObject { return newFileCell(t) }
+	t.CreateCell = func() fyne.CanvasObject {
+		c := newFileCell(t)
+		t.cells = append(t.cells, c)
+		return c
+	}
 	t.UpdateCell = func(id widget.TableCellID, o fyne.CanvasObject) { o.(*fileCell).update(id) }
 	t.ShowHeaderRow = true
 	t.CreateHeader = func() fyne.CanvasObject {
@@ -94,6 +99,21 @@ func (t *fileTable) Resize(size fyne.Size) {
 	pad := theme.Padding()*float32(numCols) + theme.ScrollBarSize()
 	t.SetColumnWidth(colName, max(200, size.Width-iconWidth-sizeWidth-modifiedWidth-pad))
 	t.Table.Resize(size)
+}
+
+// rowAt is the row shown at pos (canvas coordinates), or -1.
+func (t *fileTable) rowAt(pos fyne.Position) int {
+	d := fyne.CurrentApp().Driver()
+	for _, c := range t.cells {
+		if !c.Visible() || c.row >= t.b.view.Len() {
+			continue
+		}
+		at, size := d.AbsolutePositionForObject(c), c.Size()
+		if pos.X >= at.X && pos.Y >= at.Y && pos.X < at.X+size.Width && pos.Y < at.Y+size.Height {
+			return c.row
+		}
+	}
+	return -1
 }
 
 // TypedKey moves the selection with the arrows, opens with Enter and goes
@@ -160,6 +180,18 @@ func (c *fileCell) Tapped(*fyne.PointEvent) {
 	c.mods = 0
 	if cv := fyne.CurrentApp().Driver().CanvasForObject(c.t); cv != nil {
 		cv.Focus(c.t)
+	}
+}
+
+// TappedSecondary selects the row (unless it is selected already) and opens
+// its context menu.
+func (c *fileCell) TappedSecondary(e *fyne.PointEvent) {
+	b := c.t.b
+	if c.row < b.view.Len() && !b.isSelected(b.view.At(c.row).Key) {
+		b.selectOnly(c.row)
+	}
+	if b.onMenu != nil {
+		b.onMenu(e.AbsolutePosition)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -16,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/haul-app/haul/store"
+	"github.com/haul-app/haul/transfer"
 )
 
 // AccountBook is what the window needs of the saved accounts;
@@ -46,7 +48,11 @@ type Deps struct {
 	Authorize func(ctx context.Context, keyID, key string) (store.Account, error)
 	// Connect builds a client for an account; it may block on the keychain.
 	Connect func(ctx context.Context, acct store.Account) (Remote, error)
-	Sandbox *SandboxInfo // nil when the sandbox is not running
+	// OpenQueue returns the account's transfer queue, creating it (and
+	// reading its journal) the first time; it may block on disk. Queues keep
+	// running when the person switches accounts. Nil means no transfers.
+	OpenQueue func(acct store.Account, r Remote) (Queue, error)
+	Sandbox   *SandboxInfo // nil when the sandbox is not running
 	// Start is where to open: a location from the command line, or empty
 	// for the last used one.
 	Start Location
@@ -60,10 +66,17 @@ type Deps struct {
 
 // Window is Haul's main window.
 type Window struct {
-	win     fyne.Window
-	deps    Deps
-	browser *browser
-	sidebar *sidebar
+	win       fyne.Window
+	deps      Deps
+	browser   *browser
+	sidebar   *sidebar
+	transfers *transfersPanel
+
+	remote Remote // the current account's client
+	queue  Queue  // the current account's transfer queue
+	// stale is set when uploads finished into the folder on screen; it is
+	// listed again once no upload into it is left running.
+	stale bool
 
 	accounts []store.Account
 	current  store.Account
@@ -77,7 +90,7 @@ type Window struct {
 
 // NewWindow builds the main window; call ShowAndRun or Show.
 func NewWindow(a fyne.App, d Deps) *Window {
-	w := &Window{win: a.NewWindow("Haul"), deps: d, browser: newBrowser(), sidebar: newSidebar()}
+	w := &Window{win: a.NewWindow("Haul"), deps: d, browser: newBrowser(), sidebar: newSidebar(), transfers: newTransfersPanel()}
 	w.win.SetIcon(a.Metadata().Icon)
 	w.sidebar.onOpen = w.browser.open
 	w.browser.onFolder = w.folderOpened
@@ -86,6 +99,7 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.accountSelect = widget.NewSelect(nil, w.chooseAccount)
 	w.accountSelect.PlaceHolder = "No account"
 	manage := widget.NewButtonWithIcon("Accounts…", theme.AccountIcon(), w.showAccounts)
+	unfinished := widget.NewButtonWithIcon("Unfinished uploads…", theme.HistoryIcon(), w.showUnfinished)
 	w.banner = widget.NewLabel("")
 	w.banner.Wrapping = fyne.TextWrapWord
 	w.banner.Importance = widget.MediumImportance
@@ -98,14 +112,18 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.notice.Hide()
 
 	header := container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabel("Account"), manage, w.accountSelect),
+		container.NewBorder(nil, nil, widget.NewLabel("Account"), container.NewHBox(unfinished, manage), w.accountSelect),
 		w.bannerBox, w.notice,
 	)
 	split := container.NewHSplit(w.sidebar.content, w.browser.content)
 	split.Offset = 0.24
-	w.win.SetContent(container.NewBorder(header, nil, nil, nil, split))
+	w.win.SetContent(container.NewBorder(header, w.transfers.content, nil, nil, split))
 	w.win.Resize(fyne.NewSize(1200, 760))
 	w.addShortcuts()
+	w.addActions()
+	w.win.SetOnDropped(w.onDropped)
+	w.win.SetOnClosed(w.transfers.stopTicker)
+	w.transfers.onTick = w.afterUploads
 	for _, n := range d.Notices {
 		w.addNotice(n)
 	}
@@ -120,12 +138,14 @@ func (w *Window) Fyne() fyne.Window { return w.win }
 func (w *Window) Show() {
 	w.win.Show()
 	w.openStart()
+	w.transfers.start()
 }
 
 // ShowAndRun shows the window, opens the first account and location, and
 // runs the app until the window closes.
 func (w *Window) ShowAndRun() {
 	w.openStart()
+	w.transfers.start()
 	w.win.ShowAndRun()
 }
 
@@ -222,12 +242,22 @@ func (w *Window) switchAccount(a store.Account, loc Location) {
 	w.showBanner(a)
 	w.browser.setRemote(nil)
 	w.sidebar.setRemote(nil, "")
+	w.remote, w.queue = nil, nil
+	w.transfers.setQueue(nil)
 	go func() {
 		r, err := w.deps.Connect(context.Background(), a)
 		msg := ""
 		if err != nil {
 			slog.Warn("connect failed", "account", a.ID, "err", err)
 			msg = Sentence(err)
+		}
+		var q Queue
+		var qerr error
+		if err == nil && w.deps.OpenQueue != nil {
+			q, qerr = w.deps.OpenQueue(a, r)
+			if qerr != nil {
+				slog.Warn("transfer queue", "account", a.ID, "err", qerr)
+			}
 		}
 		do(func() {
 			if w.gen != gen {
@@ -237,6 +267,11 @@ func (w *Window) switchAccount(a store.Account, loc Location) {
 				w.browser.showError(fmt.Sprintf("Could not open %s: %s", a.Name, msg))
 				return
 			}
+			if qerr != nil {
+				w.addNotice("Transfers: " + Sentence(qerr))
+			}
+			w.remote, w.queue = r, q
+			w.transfers.setQueue(q)
 			restricted := ""
 			if a.Restriction != nil && a.Restriction.Bucket != "" && !a.Restriction.Can("listAllBucketNames") {
 				restricted = a.Restriction.Bucket
@@ -269,6 +304,7 @@ func (w *Window) showBanner(a store.Account) {
 // folderOpened follows the browser: tree, bucket list and the remembered
 // location.
 func (w *Window) folderOpened(loc Location) {
+	w.stale = false
 	w.sidebar.reveal(loc)
 	w.win.SetTitle("Haul — " + loc.Folder().String())
 	if w.deps.Accounts != nil && w.current.Source == store.Saved {
@@ -282,7 +318,9 @@ func (w *Window) folderOpened(loc Location) {
 }
 
 // addShortcuts binds the keyboard: Ctrl+L the path bar, F5 refresh,
-// Alt+Left back, Alt+Right forward, Alt+Up up, Ctrl+F the filter.
+// Alt+Left back, Alt+Right forward, Alt+Up up, Ctrl+F the filter, Ctrl+U
+// upload files (Shift: a folder), Ctrl+D download the selection to the last
+// folder (Shift: choose the folder).
 func (w *Window) addShortcuts() {
 	c := w.win.Canvas()
 	b := w.browser
@@ -297,6 +335,12 @@ func (w *Window) addShortcuts() {
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { b.goForward() })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyUp, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { b.goUp() })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { b.refresh() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { w.chooseUploadFile() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func(fyne.Shortcut) { w.chooseUploadFolder() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		w.download(b.selection(), w.downloadDir())
+	})
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func(fyne.Shortcut) { w.chooseDownload() })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
 		switch e.Name {
 		case fyne.KeyF5:
@@ -308,4 +352,69 @@ func (w *Window) addShortcuts() {
 			b.table.TypedKey(e)
 		}
 	})
+}
+
+// addActions puts the upload and download buttons in the browser's toolbar
+// and gives its rows a context menu.
+func (w *Window) addActions() {
+	up := widget.NewButtonWithIcon("Upload", theme.UploadIcon(), w.chooseUploadFile)
+	upDir := widget.NewButtonWithIcon("Folder", theme.FolderOpenIcon(), w.chooseUploadFolder)
+	down := widget.NewButtonWithIcon("Download", theme.DownloadIcon(), w.chooseDownload)
+	w.browser.actions.Add(up)
+	w.browser.actions.Add(upDir)
+	w.browser.actions.Add(down)
+	w.browser.onMenu = w.showMenu
+}
+
+// showMenu is the context menu of the selection.
+func (w *Window) showMenu(pos fyne.Position) {
+	b := w.browser
+	sel := b.selection()
+	var items []*fyne.MenuItem
+	if len(sel) == 1 && sel[0].IsFolder {
+		items = append(items, fyne.NewMenuItem("Open", b.openSelected))
+	}
+	if len(sel) > 0 {
+		dir := w.downloadDir()
+		items = append(items,
+			fyne.NewMenuItem("Download to "+dir, func() { w.download(sel, dir) }),
+			fyne.NewMenuItem("Download to…", w.chooseDownload),
+			fyne.NewMenuItem("Copy location", func() {
+				var locs []string
+				for _, o := range sel {
+					locs = append(locs, "b2://"+b.loc.Bucket+"/"+o.Key)
+				}
+				fyne.CurrentApp().Clipboard().SetContent(strings.Join(locs, "\n"))
+			}),
+		)
+	}
+	items = append(items, fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Upload files here…", w.chooseUploadFile),
+		fyne.NewMenuItem("Upload a folder here…", w.chooseUploadFolder))
+	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), w.win.Canvas(), pos)
+}
+
+// afterUploads lists the folder on screen again once uploads into it have
+// finished, so new files show without a manual refresh (once, not per
+// file: each listing is billable and resets the selection).
+func (w *Window) afterUploads(s transfer.Snapshot, finished []transfer.JobStatus) {
+	loc := w.browser.loc
+	into := func(j transfer.JobStatus) bool {
+		return j.Dir == transfer.Upload && j.Bucket == loc.Bucket && strings.HasPrefix(j.Key, loc.Prefix)
+	}
+	for _, j := range finished {
+		if into(j) {
+			w.stale = true
+		}
+	}
+	if !w.stale || loc.Bucket == "" {
+		return
+	}
+	for _, j := range s.Jobs {
+		if into(j) && (j.State == transfer.Running || j.State == transfer.Queued) {
+			return
+		}
+	}
+	w.stale = false
+	w.browser.refresh()
 }

@@ -1,0 +1,48 @@
+// Package transfer is Haul's transfer queue: it uploads files to B2 and
+// downloads them back, in parallel, and keeps enough on disk to pick up
+// where it stopped after a pause, a failure, a crash or a restart.
+//
+// # Scheduling
+//
+// Jobs run in queue order, at most [Options.FilesAtOnce] at a time. A job
+// holds its slot until it ends, so the files at the head of the queue finish
+// first: a file that is done is progress a person keeps, while sixteen files
+// each three-quarters sent are not. Within a job, up to
+// [Options.PartsPerFile] parts (uploads) or ranges (downloads) are in flight,
+// started in order. Bandwidth limits are one [rate.Limiter] per direction,
+// shared by every job.
+//
+// # Uploads
+//
+// Files of at most [Options.Threshold] bytes go up in one PUT with
+// Content-MD5. Larger files go up in parts of max(PartSize, size/10,000)
+// bytes, each read straight from the file through an [io.SectionReader]:
+// memory does not grow with the file. Every part carries its MD5, which B2
+// checks; the whole file's SHA-1 is stored as large_file_sha1, as B2's own
+// tools do, so downloads can check it end to end. Each finished part is
+// written to the journal before it counts as done.
+//
+// # Downloads
+//
+// A download pins one version of the object (Head), then fetches it in
+// ranges of PartSize bytes (one range up to Threshold) into a hidden
+// ".<name>.haul-partial" file beside the target, written with WriteAt.
+// Finished ranges are synced and journaled. A connection that breaks
+// mid-range is asked again for the rest of that range only. At the end the
+// file is synced, checked (MD5 from the ETag of single-part objects, SHA-1
+// from large_file_sha1 of multipart ones, else the size), given the original
+// modification time, and renamed into place.
+//
+// # Journal
+//
+// With [Options.JournalDir] set, every unfinished job is kept in
+// transfers.json there (folder 0700, file 0600, replaced atomically). It
+// holds paths, names, sizes, upload IDs, part ETags and finished range
+// numbers: never a key or a secret. [NewQueue] brings its jobs back paused.
+//
+// # Progress
+//
+// Workers add to atomic counters as bytes leave (read by the HTTP client) or
+// arrive (written to the partial file); a sampler turns them into smoothed
+// speeds four times a second. [Queue.Snapshot] copies them for a UI ticker.
+package transfer

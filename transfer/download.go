@@ -1,0 +1,317 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/haul-app/haul/store"
+)
+
+const (
+	// maxRangeAttempts is how many times in a row a range may break off
+	// without moving a byte before the job fails; an attempt that moved
+	// data starts the count again.
+	maxRangeAttempts = 5
+	// rangeBackoff is the first wait before asking again; it doubles up to
+	// maxRangeBackoff.
+	rangeBackoff    = 500 * time.Millisecond
+	maxRangeBackoff = 8 * time.Second
+)
+
+// partialFile is the file a download writes; *os.File is the real one.
+type partialFile interface {
+	io.ReaderAt
+	io.WriterAt
+	Truncate(size int64) error
+	Sync() error
+	Close() error
+	Stat() (fs.FileInfo, error)
+}
+
+// openPartial opens (or creates) a partial file without truncating it.
+func openPartial(name string) (partialFile, error) {
+	return os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o666)
+}
+
+// tempPath is the hidden partial file beside a download's target.
+func tempPath(local string) string {
+	return filepath.Join(filepath.Dir(local), "."+filepath.Base(local)+".haul-partial")
+}
+
+// localError is a failure of the local disk, which asking the server again
+// cannot fix.
+type localError struct{ err error }
+
+func (e *localError) Error() string { return e.err.Error() }
+func (e *localError) Unwrap() error { return e.err }
+
+// diskErr wraps a failed write of name, as ErrDiskFull when the disk is full.
+func diskErr(op, name string, err error) error {
+	if isDiskFull(err) {
+		return &localError{fmt.Errorf("%s %s: %w: %w", op, name, ErrDiskFull, err)}
+	}
+	return &localError{fmt.Errorf("%s %s: %w", op, name, err)}
+}
+
+// download runs a download job until it is done, fails or ctx ends.
+func (q *Queue) download(ctx context.Context, j *job) error {
+	q.mu.Lock()
+	st := j.down.clone()
+	q.mu.Unlock()
+	version := st.Pinned
+	if version == "" {
+		version = st.VersionID
+	}
+	info, err := q.r.Head(ctx, st.Bucket, st.Key, version)
+	if err != nil {
+		return err
+	}
+	if st.ETag != info.ETag || st.Size != info.Size {
+		// A first start, or the object is not the one the partial file
+		// holds: start from nothing.
+		st.Ranges = nil
+	}
+	if len(st.Ranges) == 0 {
+		st.PartSize = q.opt.PartSize
+		if info.Size <= q.opt.Threshold {
+			st.PartSize = max(info.Size, 1) // one range
+		}
+	}
+	st.Pinned, st.ETag, st.Size, st.Temp = info.VersionID, info.ETag, info.Size, tempPath(st.Local)
+	j.size.Store(st.Size)
+	q.mu.Lock()
+	j.down = st.clone()
+	q.markDirtyLocked()
+	q.mu.Unlock()
+
+	if !st.Replace {
+		if _, err := os.Lstat(st.Local); !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("download %s: %w: %s", st.Key, ErrExists, st.Local)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(st.Local), 0o755); err != nil {
+		return diskErr("create folder", filepath.Dir(st.Local), err)
+	}
+	f, err := q.openFile(st.Temp)
+	if err != nil {
+		return diskErr("create", st.Temp, err)
+	}
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	if len(st.Ranges) > 0 {
+		if fi, err := f.Stat(); err != nil || fi.Size() != st.Size {
+			st.Ranges = nil // the partial file was lost or cut
+			q.setRanges(j, nil)
+		}
+	}
+	if len(st.Ranges) == 0 {
+		if err := f.Truncate(st.Size); err != nil {
+			return diskErr("allocate", st.Temp, err)
+		}
+	}
+	j.done.Store(st.doneBytes())
+
+	have := make(map[int]bool, len(st.Ranges))
+	for _, i := range st.Ranges {
+		have[i] = true
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(q.opt.PartsPerFile)
+	for i := range partCount(st.Size, st.PartSize) {
+		if have[i] {
+			continue
+		}
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return q.fetchRange(gctx, j, st, f, i) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := q.finish(ctx, j, st, f, info); err != nil {
+		return err
+	}
+	f = nil // closed by finish
+	return nil
+}
+
+// fetchRange downloads range i into f, asking again for the rest when the
+// connection breaks, then syncs it and records it in the journal.
+func (q *Queue) fetchRange(ctx context.Context, j *job, st *downState, f partialFile, i int) error {
+	off, length := pieceAt(i, st.Size, st.PartSize)
+	var got int64
+	for failures := 0; got < length; {
+		n, err := q.readRange(ctx, j, st, f, off+got, length-got)
+		got += n
+		if err == nil {
+			continue
+		}
+		if n > 0 {
+			failures = 0
+		}
+		failures++
+		var local *localError
+		if ctx.Err() != nil || errors.As(err, &local) || failures >= maxRangeAttempts {
+			j.done.Add(-got)
+			return err
+		}
+		if err := sleep(ctx, min(rangeBackoff<<(failures-1), maxRangeBackoff)); err != nil {
+			j.done.Add(-got)
+			return err
+		}
+	}
+	if err := f.Sync(); err != nil {
+		j.done.Add(-got)
+		return diskErr("write", st.Temp, err)
+	}
+	q.mu.Lock()
+	if k, found := slices.BinarySearch(j.down.Ranges, i); !found {
+		j.down.Ranges = slices.Insert(j.down.Ranges, k, i)
+	}
+	q.markDirtyLocked()
+	q.mu.Unlock()
+	q.persist()
+	return nil
+}
+
+// readRange asks for n bytes at off and writes what arrives to f, counting
+// it, until the body ends, breaks, or stalls for stallTimeout. It returns
+// how many bytes it wrote.
+func (q *Queue) readRange(ctx context.Context, j *job, st *downState, f partialFile, off, n int64) (int64, error) {
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	dog := newWatchdog(stallTimeout, cancel)
+	defer dog.pause()
+	body, err := q.r.GetRange(rctx, st.Bucket, st.Key, st.Pinned, off, n)
+	if err != nil {
+		return 0, stallErr(rctx, st, err)
+	}
+	defer body.Close()
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	var got int64
+	for {
+		// One byte more than is due, to see the body end rather than
+		// leave it unread (which would close the connection).
+		p := (*bp)[:min(int64(len(*bp)), n-got+1)]
+		dog.pause()
+		if err := waitLimit(rctx, q.lim[Download], &p); err != nil {
+			return got, err
+		}
+		dog.kick()
+		m, rerr := body.Read(p)
+		if got+int64(m) > n {
+			return got, &store.Error{Op: "download", Bucket: st.Bucket, Key: st.Key, Kind: store.ErrServer,
+				Message: "the server sent more bytes than asked for"}
+		}
+		if m > 0 {
+			if _, err := f.WriteAt(p[:m], off+got); err != nil {
+				return got, diskErr("write", st.Temp, err)
+			}
+			got += int64(m)
+			j.done.Add(int64(m))
+		}
+		switch {
+		case rerr == io.EOF && got == n:
+			return got, nil
+		case rerr == io.EOF:
+			return got, &store.Error{Op: "download", Bucket: st.Bucket, Key: st.Key, Kind: store.ErrUnreachable,
+				Message: fmt.Sprintf("the answer ended after %d of %d bytes", got, n), Err: io.ErrUnexpectedEOF}
+		case rerr != nil:
+			return got, stallErr(rctx, st, rerr)
+		}
+	}
+}
+
+// stallErr says so when the watchdog, not the caller, canceled a request.
+func stallErr(rctx context.Context, st *downState, err error) error {
+	if errors.Is(context.Cause(rctx), errStalled) {
+		return &store.Error{Op: "download", Bucket: st.Bucket, Key: st.Key, Kind: store.ErrUnreachable,
+			Message: fmt.Sprintf("no data arrived for %v", stallTimeout), Err: errStalled}
+	}
+	return err
+}
+
+// finish syncs, checks, dates and renames the complete partial file, and
+// closes f.
+func (q *Queue) finish(ctx context.Context, j *job, st *downState, f partialFile, info store.ObjectInfo) error {
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return diskErr("write", st.Temp, err)
+	}
+	err := verify(ctx, f, info)
+	f.Close()
+	if errors.Is(err, ErrChecksum) {
+		// What is on disk is wrong somewhere: the next try starts over.
+		os.Remove(st.Temp)
+		q.setRanges(j, nil)
+		return fmt.Errorf("download %s: %w", st.Key, err)
+	}
+	if err != nil {
+		return err
+	}
+	if ms, err := strconv.ParseInt(info.Metadata[store.MetaModified], 10, 64); err == nil && ms > 0 {
+		t := time.UnixMilli(ms)
+		_ = os.Chtimes(st.Temp, t, t) // a date is not worth failing for
+	}
+	if err := place(st.Temp, st.Local, st.Replace); err != nil {
+		return fmt.Errorf("download %s: %w", st.Key, err)
+	}
+	syncDir(filepath.Dir(st.Local))
+	return nil
+}
+
+// place moves the finished file to its target. Without replace it refuses
+// an existing target atomically where hard links work (a link cannot
+// replace a file), and with a check before the rename elsewhere.
+func place(temp, local string, replace bool) error {
+	if replace {
+		return os.Rename(temp, local)
+	}
+	err := os.Link(temp, local)
+	switch {
+	case err == nil:
+		return os.Remove(temp)
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("%w: %s", ErrExists, local)
+	}
+	if _, err := os.Lstat(local); !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %s", ErrExists, local)
+	}
+	return os.Rename(temp, local)
+}
+
+// setRanges replaces a download's recorded ranges.
+func (q *Queue) setRanges(j *job, ranges []int) {
+	q.mu.Lock()
+	j.down.Ranges = ranges
+	q.markDirtyLocked()
+	q.mu.Unlock()
+	q.persist()
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,315 @@
+package transfer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/haul-app/haul/store"
+)
+
+const (
+	journalName    = "transfers.json"
+	journalVersion = 1
+	// maxJournalSize caps what is read: 100,000 jobs take about 30 MB.
+	maxJournalSize = 64 << 20
+	// saveDelay gathers changes that need not be durable at once (a job
+	// added, a small file done) into one write. It grows to ten times the
+	// last write's duration, up to maxSaveDelay, so that a queue of many
+	// thousands of jobs (about 250 bytes each per write) does not spend its
+	// time rewriting the journal.
+	saveDelay    = 200 * time.Millisecond
+	maxSaveDelay = 5 * time.Second
+)
+
+// journalFile is the content of transfers.json.
+type journalFile struct {
+	Version int      `json:"version"`
+	Jobs    []record `json:"jobs"`
+}
+
+// record is one unfinished job: exactly one of Upload and Download is set.
+type record struct {
+	ID       JobID      `json:"id"`
+	Added    time.Time  `json:"added"`
+	Upload   *upState   `json:"upload,omitempty"`
+	Download *downState `json:"download,omitempty"`
+}
+
+// journal writes transfers.json. Writes are serialized by mu; saved is the
+// queue generation the file on disk reflects.
+type journal struct {
+	path  string
+	kick  chan struct{}
+	mu    sync.Mutex
+	saved uint64
+	took  atomic.Int64 // duration of the last write, ns
+}
+
+// load reads the journal. A missing file is an empty queue; an unusable one
+// is moved aside and reported as warning. Temporary files left by a write
+// that a crash interrupted are removed.
+func (jr *journal) load() (recs []record, warning, err error) {
+	if stale, _ := filepath.Glob(jr.path + ".tmp-*"); len(stale) > 0 {
+		for _, name := range stale {
+			_ = os.Remove(name)
+		}
+	}
+	f, err := os.Open(jr.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the transfer journal: %w", err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxJournalSize+1))
+	f.Close()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the transfer journal: %w", err)
+	}
+	var reason error
+	if len(data) > maxJournalSize {
+		reason = fmt.Errorf("larger than %d MB", maxJournalSize>>20)
+	} else {
+		recs, reason = parseJournal(data)
+	}
+	if reason == nil {
+		return recs, nil, nil
+	}
+	aside, err := moveAside(jr.path, time.Now())
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (%v), and it could not be moved aside: %w", ErrJournalBroken, reason, err)
+	}
+	return nil, fmt.Errorf("%w (%v): it was moved to %s and the transfer list starts empty",
+		ErrJournalBroken, reason, aside), nil
+}
+
+// parseJournal decodes and checks a journal; any error rejects it whole.
+func parseJournal(data []byte) ([]record, error) {
+	var jf journalFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&jf); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("not valid JSON: extra data at the end")
+	}
+	if jf.Version != journalVersion {
+		return nil, fmt.Errorf("format version %d, expected %d", jf.Version, journalVersion)
+	}
+	seen := make(map[JobID]bool, len(jf.Jobs))
+	for i, r := range jf.Jobs {
+		if err := r.check(); err != nil {
+			return nil, fmt.Errorf("job %d: %w", i+1, err)
+		}
+		if seen[r.ID] {
+			return nil, fmt.Errorf("job %d: id %q appears twice", i+1, r.ID)
+		}
+		seen[r.ID] = true
+	}
+	return jf.Jobs, nil
+}
+
+// check refuses a record that the queue could not run.
+func (r record) check() error {
+	switch {
+	case r.ID == "":
+		return errors.New("no id")
+	case (r.Upload == nil) == (r.Download == nil):
+		return errors.New("neither an upload nor a download")
+	case r.Upload != nil:
+		u := r.Upload
+		if u.Bucket == "" || store.ValidateKey(u.Key) != nil || u.Size < 0 || u.PartSize < 0 {
+			return errors.New("an upload without a valid bucket, key or size")
+		}
+		if u.UploadID != "" && u.PartSize < store.MinPartSize {
+			return errors.New("a multipart upload without a part size")
+		}
+		for _, p := range u.Parts {
+			if p.Number < 1 || int(p.Number) > partCount(u.Size, u.PartSize) || p.ETag == "" || p.Size <= 0 {
+				return fmt.Errorf("an impossible part %d", p.Number)
+			}
+		}
+	default:
+		d := r.Download
+		if d.Bucket == "" || d.Key == "" || d.Local == "" || d.Size < 0 || d.PartSize < 0 {
+			return errors.New("a download without a valid bucket, key, target or size")
+		}
+		for _, i := range d.Ranges {
+			if i < 0 || i >= partCount(d.Size, d.PartSize) {
+				return fmt.Errorf("an impossible range %d", i)
+			}
+		}
+	}
+	return nil
+}
+
+// recordsLocked copies every unfinished job's record, in queue order.
+func (q *Queue) recordsLocked() []record {
+	recs := make([]record, 0, len(q.jobs))
+	for _, j := range q.jobs {
+		if j.state == Done || j.state == Canceled {
+			continue
+		}
+		r := record{ID: j.id, Added: j.added}
+		if j.up != nil {
+			r.Upload = j.up.clone()
+		} else {
+			r.Download = j.down.clone()
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// markDirtyLocked notes a change for the journal, to be written soon.
+func (q *Queue) markDirtyLocked() {
+	q.gen++
+	if q.jr != nil {
+		select {
+		case q.jr.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// flush writes the journal now unless it already reflects every change
+// made before the call; concurrent callers share one write. A failure is
+// kept for Snapshot and returned.
+func (q *Queue) flush() error {
+	if q.jr == nil {
+		return nil
+	}
+	q.mu.Lock()
+	want := q.gen
+	q.mu.Unlock()
+	q.jr.mu.Lock()
+	defer q.jr.mu.Unlock()
+	if q.jr.saved >= want {
+		return nil
+	}
+	q.mu.Lock()
+	recs, gen := q.recordsLocked(), q.gen
+	q.mu.Unlock()
+	start := time.Now()
+	err := q.jr.write(recs)
+	q.jr.took.Store(int64(time.Since(start)))
+	q.mu.Lock()
+	q.journalErr = err
+	q.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	q.jr.saved = gen
+	return nil
+}
+
+// persist writes the journal before returning, for changes that must be
+// durable before they count (a finished part or range). A failed write is
+// logged: the transfer goes on, only its resumability suffers.
+func (q *Queue) persist() {
+	if err := q.flush(); err != nil {
+		slog.Warn("transfer: write the journal", "err", err)
+	}
+}
+
+// saver writes the journal saveDelay after changes, until the queue closes.
+func (q *Queue) saver() {
+	defer q.bg.Done()
+	for {
+		select {
+		case <-q.ctx.Done():
+			return
+		case <-q.jr.kick:
+		}
+		delay := min(max(saveDelay, 10*time.Duration(q.jr.took.Load())), maxSaveDelay)
+		select {
+		case <-q.ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		q.persist()
+	}
+}
+
+// write replaces the journal atomically: a temporary file (0600) in the same
+// folder, synced, renamed over the old one, then the folder synced.
+func (jr *journal) write(recs []record) error {
+	data, err := json.Marshal(journalFile{Version: journalVersion, Jobs: recs})
+	if err != nil {
+		return fmt.Errorf("write the transfer journal: %w", err)
+	}
+	dir := filepath.Dir(jr.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("write the transfer journal: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, journalName+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write the transfer journal: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("write the transfer journal: %w", err)
+	}
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		return fmt.Errorf("write the transfer journal: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write the transfer journal: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write the transfer journal: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), jr.path); err != nil {
+		return fmt.Errorf("write the transfer journal: %w", err)
+	}
+	ok = true
+	syncDir(dir)
+	return nil
+}
+
+// moveAside renames path to path.broken-<UTC time>, never over another file.
+func moveAside(path string, now time.Time) (string, error) {
+	base := path + ".broken-" + now.UTC().Format("20060102T150405Z")
+	for i := range 100 {
+		target := base
+		if i > 0 {
+			target = fmt.Sprintf("%s-%d", base, i)
+		}
+		if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := os.Rename(path, target); err != nil {
+			return "", err
+		}
+		return target, nil
+	}
+	return "", errors.New("too many broken journals beside it")
+}
+
+// syncDir makes a rename durable where the platform allows it (not on
+// Windows, where the rename is durable enough).
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	d.Close()
+}

@@ -1,0 +1,47 @@
+package transfer
+
+import (
+	"context"
+	"io"
+
+	"github.com/haul-app/haul/store"
+)
+
+// Remote is what the queue needs from B2; *store.Client is the real one.
+// Implementations must be safe for concurrent use: the queue calls them from
+// many goroutines at once. Errors should be *store.Error values so that the
+// queue can tell a missing upload (store.ErrNotFound) from other failures.
+type Remote interface {
+	// Put uploads a small file in one request with Content-MD5.
+	Put(ctx context.Context, in store.PutInput) (store.Object, error)
+	// CreateMultipart starts a multipart upload and returns its ID.
+	CreateMultipart(ctx context.Context, bucket, key string, o store.UploadOptions) (string, error)
+	// UploadPart sends one part, seeking body back to retry; md5sum is raw.
+	UploadPart(ctx context.Context, bucket, key, uploadID string, number int32, body io.ReadSeeker, size int64, md5sum []byte) (string, error)
+	// ListParts returns the parts the server holds, sorted by number; a
+	// missing upload is store.ErrNotFound.
+	ListParts(ctx context.Context, bucket, key, uploadID string) ([]store.Part, error)
+	// CompleteMultipart joins the parts into the object.
+	CompleteMultipart(ctx context.Context, bucket, key, uploadID string, parts []store.Part) (store.Object, error)
+	// AbortMultipart discards an upload; a missing one is not an error.
+	AbortMultipart(ctx context.Context, bucket, key, uploadID string) error
+	// MultipartUploads lists unfinished uploads under prefix, oldest first.
+	MultipartUploads(ctx context.Context, bucket, prefix string) ([]store.MultipartUpload, error)
+	// Head describes one version of an object ("" = the current one).
+	Head(ctx context.Context, bucket, key, versionID string) (store.ObjectInfo, error)
+	// GetRange opens length bytes at offset of one version (length < 0: to
+	// the end). A body broken mid-way fails with an error, never io.EOF.
+	GetRange(ctx context.Context, bucket, key, versionID string, offset, length int64) (io.ReadCloser, error)
+}
+
+var (
+	_ Remote = (*store.Client)(nil)
+	_ Lister = (*store.Client)(nil)
+)
+
+// Lister is what PlanDownload needs to see a folder or a key;
+// *store.Client has it. Safe for concurrent use.
+type Lister interface {
+	List(ctx context.Context, in store.ListInput) (store.Page, error)
+	Head(ctx context.Context, bucket, key, versionID string) (store.ObjectInfo, error)
+}

@@ -1,0 +1,359 @@
+package ui
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
+
+	"github.com/haul-app/haul/transfer"
+)
+
+// Queue is what the transfers panel needs of the transfer queue;
+// *transfer.Queue has it.
+type Queue interface {
+	AddUpload(r transfer.UploadRequest) (transfer.JobID, error)
+	AddDownload(r transfer.DownloadRequest) (transfer.JobID, error)
+	Pause(id transfer.JobID) error
+	Resume(id transfer.JobID) error
+	Cancel(id transfer.JobID) error
+	Retry(id transfer.JobID) error
+	PauseAll()
+	ResumeAll()
+	ClearFinished()
+	MoveToFront(id transfer.JobID) error
+	Snapshot() transfer.Snapshot
+}
+
+// tickEvery is how often the panel samples the queue: often enough to look
+// alive, rarely enough to cost nothing (one fyne.Do per tick).
+const tickEvery = 200 * time.Millisecond
+
+// jobRow is one job prepared for display off the Fyne goroutine.
+type jobRow struct {
+	id       transfer.JobID
+	icon     fyne.Resource
+	name     string
+	detail   string // "12 MB of 100 MB · 4.1 MB/s · 20 s left" or the error sentence
+	progress float64
+	state    transfer.State
+	failed   bool
+}
+
+// transfersPanel is the collapsible list of transfers at the bottom of the
+// window, with totals for the status bar.
+type transfersPanel struct {
+	qmu  sync.Mutex
+	q    Queue // the current account's queue; nil when none
+	rows []jobRow
+	stop chan struct{}
+	// onTick is told, on the Fyne goroutine, each snapshot and the uploads
+	// that finished since the last one.
+	onTick func(s transfer.Snapshot, finished []transfer.JobStatus)
+
+	list    *widget.List
+	totals  *widget.Label
+	toggle  *widget.Button
+	encrypt *widget.Check // server-side encryption with B2-managed keys for new uploads
+	body    *fyne.Container
+	content fyne.CanvasObject
+}
+
+func newTransfersPanel() *transfersPanel {
+	p := &transfersPanel{stop: make(chan struct{})}
+	p.list = widget.NewList(
+		func() int { return len(p.rows) },
+		p.createRow,
+		func(i widget.ListItemID, o fyne.CanvasObject) { p.updateRow(i, o) })
+	p.totals = widget.NewLabel("No transfers")
+	p.totals.Truncation = fyne.TextTruncateEllipsis
+	pauseAll := widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), func() { p.withQueue(Queue.PauseAll) })
+	resumeAll := widget.NewButtonWithIcon("Resume all", theme.MediaPlayIcon(), func() { p.withQueue(Queue.ResumeAll) })
+	clearDone := widget.NewButtonWithIcon("Clear finished", theme.DeleteIcon(), func() { p.withQueue(Queue.ClearFinished) })
+	p.toggle = widget.NewButtonWithIcon("", theme.MenuDropUpIcon(), p.toggleBody)
+	p.encrypt = widget.NewCheck("Encrypt uploads (SSE-B2)", func(on bool) {
+		fyne.CurrentApp().Preferences().SetBool(prefEncryptUploads, on)
+	})
+	p.encrypt.SetChecked(fyne.CurrentApp().Preferences().Bool(prefEncryptUploads))
+	header := container.NewBorder(nil, nil,
+		container.NewHBox(p.toggle, widget.NewLabelWithStyle("Transfers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
+		container.NewHBox(p.encrypt, pauseAll, resumeAll, clearDone), p.totals)
+	p.body = container.NewStack(container.New(&fixedHeight{h: 190}, p.list))
+	p.body.Hide()
+	p.content = container.NewBorder(widget.NewSeparator(), nil, nil, nil, container.NewVBox(header, p.body))
+	return p
+}
+
+// setQueue shows another account's queue, opening the panel when it holds
+// jobs already (say, paused ones brought back from the journal).
+func (p *transfersPanel) setQueue(q Queue) {
+	p.qmu.Lock()
+	p.q = q
+	p.qmu.Unlock()
+	p.setRows(nil, "No transfers")
+	if q != nil && len(q.Snapshot().Jobs) > 0 {
+		p.show()
+	}
+}
+
+func (p *transfersPanel) queue() Queue {
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	return p.q
+}
+
+func (p *transfersPanel) withQueue(fn func(Queue)) {
+	if q := p.queue(); q != nil {
+		fn(q)
+	}
+}
+
+func (p *transfersPanel) toggleBody() {
+	if p.body.Visible() {
+		p.body.Hide()
+		p.toggle.SetIcon(theme.MenuDropUpIcon())
+	} else {
+		p.body.Show()
+		p.toggle.SetIcon(theme.MenuDropDownIcon())
+	}
+}
+
+// show opens the panel, e.g. when a transfer starts.
+func (p *transfersPanel) show() {
+	if !p.body.Visible() {
+		p.toggleBody()
+	}
+}
+
+// start samples the queue until stopTicker; each tick prepares all rows and
+// totals off the Fyne goroutine and swaps them in with one do.
+func (p *transfersPanel) start() {
+	go func() {
+		t := time.NewTicker(tickEvery)
+		defer t.Stop()
+		seen := map[transfer.JobID]transfer.State{} // owned by this goroutine
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+			}
+			q := p.queue()
+			if q == nil {
+				continue
+			}
+			snap := q.Snapshot()
+			rows := prepareRows(snap)
+			totals := totalsText(snap)
+			var finished []transfer.JobStatus
+			for _, j := range snap.Jobs {
+				if j.State == transfer.Done && j.Dir == transfer.Upload && seen[j.ID] != transfer.Done {
+					finished = append(finished, j)
+				}
+				seen[j.ID] = j.State
+			}
+			do(func() {
+				p.setRows(rows, totals)
+				if p.onTick != nil {
+					p.onTick(snap, finished)
+				}
+			})
+		}
+	}()
+}
+
+func (p *transfersPanel) stopTicker() { close(p.stop) }
+
+func (p *transfersPanel) setRows(rows []jobRow, totals string) {
+	p.rows = rows
+	p.totals.SetText(totals)
+	if p.body.Visible() {
+		p.list.Refresh()
+	}
+}
+
+func prepareRows(s transfer.Snapshot) []jobRow {
+	rows := make([]jobRow, len(s.Jobs))
+	for i, j := range s.Jobs {
+		r := jobRow{id: j.ID, state: j.State, name: path.Base(j.Key), icon: theme.UploadIcon()}
+		if j.Dir == transfer.Download {
+			r.icon = theme.DownloadIcon()
+		}
+		if j.Size > 0 {
+			r.progress = float64(j.Done) / float64(j.Size)
+		} else if j.State == transfer.Done {
+			r.progress = 1
+		}
+		switch j.State {
+		case transfer.Failed:
+			r.failed = true
+			r.detail = "Failed: " + Sentence(j.Err)
+		case transfer.Done:
+			r.detail = fmt.Sprintf("%s · done", humanize.Bytes(uint64(j.Size)))
+		case transfer.Running:
+			r.detail = fmt.Sprintf("%s of %s · %s/s", humanize.Bytes(uint64(j.Done)), humanize.Bytes(uint64(j.Size)), humanize.Bytes(uint64(j.Speed)))
+			if j.ETA > 0 {
+				r.detail += " · " + etaText(j.ETA)
+			}
+		default:
+			r.detail = fmt.Sprintf("%s of %s · %s", humanize.Bytes(uint64(j.Done)), humanize.Bytes(uint64(j.Size)), strings.ToLower(j.State.String()))
+		}
+		rows[i] = r
+	}
+	return rows
+}
+
+func totalsText(s transfer.Snapshot) string {
+	if len(s.Jobs) == 0 {
+		return "No transfers"
+	}
+	count := map[transfer.State]int{}
+	for _, j := range s.Jobs {
+		count[j.State]++
+	}
+	var parts []string
+	for _, st := range []transfer.State{transfer.Running, transfer.Queued, transfer.Paused, transfer.Failed, transfer.Done} {
+		if n := count[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(st.String())))
+		}
+	}
+	if s.Running > 0 {
+		parts = append(parts, fmt.Sprintf("%s of %s", humanize.Bytes(uint64(s.Done)), humanize.Bytes(uint64(s.Size))),
+			humanize.Bytes(uint64(s.Speed))+"/s")
+		if s.ETA > 0 {
+			parts = append(parts, etaText(s.ETA))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+func etaText(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s left", int(d.Seconds())+1)
+	case d < time.Hour:
+		return fmt.Sprintf("%d min left", int(d.Minutes())+1)
+	}
+	return fmt.Sprintf("%.1f h left", d.Hours())
+}
+
+// A row, on one line: icon and name, progress bar, detail, and buttons.
+func (p *transfersPanel) createRow() fyne.CanvasObject {
+	name := widget.NewLabel("name")
+	name.Truncation = fyne.TextTruncateEllipsis
+	detail := widget.NewLabel("detail")
+	detail.Truncation = fyne.TextTruncateEllipsis
+	bar := widget.NewProgressBar()
+	pause := widget.NewButtonWithIcon("", theme.MediaPauseIcon(), nil)
+	cancel := widget.NewButtonWithIcon("", theme.CancelIcon(), nil)
+	retry := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), nil)
+	front := widget.NewButtonWithIcon("", theme.MoveUpIcon(), nil)
+	for _, b := range []*widget.Button{pause, cancel, retry, front} {
+		b.Importance = widget.LowImportance
+	}
+	buttons := container.NewHBox(front, retry, pause, cancel)
+	left := container.NewBorder(nil, nil, widget.NewIcon(theme.UploadIcon()), nil, name)
+	right := container.NewBorder(nil, nil, nil, buttons, detail)
+	return container.NewGridWithColumns(3,
+		container.New(&fixedWidth{w: 300}, left),
+		bar,
+		right)
+}
+
+func (p *transfersPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	if i >= len(p.rows) {
+		return
+	}
+	r := p.rows[i]
+	cols := o.(*fyne.Container).Objects
+	left := cols[0].(*fyne.Container).Objects[0].(*fyne.Container)
+	bar := cols[1].(*widget.ProgressBar)
+	right := cols[2].(*fyne.Container)
+	left.Objects[0].(*widget.Label).SetText(r.name)
+	left.Objects[1].(*widget.Icon).SetResource(r.icon)
+	detail := right.Objects[0].(*widget.Label)
+	detail.SetText(r.detail)
+	detail.Importance = widget.MediumImportance
+	if r.failed {
+		detail.Importance = widget.DangerImportance
+	}
+	detail.Refresh()
+	bar.SetValue(r.progress)
+	buttons := right.Objects[1].(*fyne.Container)
+	front, retry, pause, cancel := buttons.Objects[0].(*widget.Button), buttons.Objects[1].(*widget.Button),
+		buttons.Objects[2].(*widget.Button), buttons.Objects[3].(*widget.Button)
+	id := r.id
+	front.OnTapped = func() { p.act(id, Queue.MoveToFront) }
+	retry.OnTapped = func() { p.act(id, Queue.Retry) }
+	cancel.OnTapped = func() { p.act(id, Queue.Cancel) }
+	switch r.state {
+	case transfer.Paused:
+		pause.SetIcon(theme.MediaPlayIcon())
+		pause.OnTapped = func() { p.act(id, Queue.Resume) }
+	default:
+		pause.SetIcon(theme.MediaPauseIcon())
+		pause.OnTapped = func() { p.act(id, Queue.Pause) }
+	}
+	active := r.state == transfer.Running || r.state == transfer.Queued || r.state == transfer.Paused
+	setVisible(front, r.state == transfer.Queued)
+	setVisible(retry, r.failed)
+	setVisible(pause, active)
+	setVisible(cancel, active || r.failed)
+}
+
+// act applies a control to a job and reports one that failed (say, a job
+// that finished meanwhile).
+func (p *transfersPanel) act(id transfer.JobID, control func(Queue, transfer.JobID) error) {
+	q := p.queue()
+	if q == nil {
+		return
+	}
+	if err := control(q, id); err != nil {
+		p.totals.SetText(Sentence(err))
+	}
+}
+
+func setVisible(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// fixedWidth asks for a fixed width and fills what it gets.
+type fixedWidth struct{ w float32 }
+
+func (f *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (f *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(f.w, h)
+}
+
+// fixedHeight lays out its objects at full width and a fixed height.
+type fixedHeight struct{ h float32 }
+
+func (f *fixedHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (f *fixedHeight) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(100, f.h) }
