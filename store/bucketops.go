@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -61,4 +62,79 @@ func (c *Client) CreateBucket(ctx context.Context, name string, v Visibility) er
 // isB2 reports whether the client talks to Backblaze itself.
 func (c *Client) isB2() bool {
 	return strings.HasSuffix(c.endpoint.Hostname(), ".backblazeb2.com")
+}
+
+// MaxBuckets is how many buckets B2 allows one account. Creating one more
+// fails with ErrTooManyBuckets.
+const MaxBuckets = 100
+
+// DeleteBucket deletes an empty bucket. B2 refuses while the bucket holds
+// any version of any file, hidden ones and delete markers included:
+// that is ErrBucketNotEmpty, and EmptyBucket removes them first.
+func (c *Client) DeleteBucket(ctx context.Context, name string) error {
+	_, err := c.s3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
+	err = wrapErr("delete bucket", name, "", err)
+	if e, ok := err.(*Error); ok && e.Kind == ErrNotFound {
+		e.Kind = ErrBucketNotFound
+	}
+	return err
+}
+
+// EmptyBucket removes for good every version and delete marker in the
+// bucket, a listing page (1,000 entries) and one DeleteObjects request at a
+// time, then aborts its unfinished multipart uploads, which would also keep
+// it from being deleted. progress and the results are as for
+// DeleteObjects; aborted uploads are not counted.
+func (c *Client) EmptyBucket(ctx context.Context, name string, progress func(done int)) (deleted int, failures []DeleteFailure, err error) {
+	deleted, failures, err = c.purge(ctx, name, "", false, progress)
+	if err != nil {
+		return deleted, failures, err
+	}
+	ups, err := c.MultipartUploads(ctx, name, "")
+	if err != nil {
+		return deleted, failures, err
+	}
+	for _, u := range ups {
+		if err := c.AbortMultipart(ctx, name, u.Key, u.UploadID); err != nil {
+			return deleted, failures, err
+		}
+	}
+	return deleted, failures, nil
+}
+
+// SetVisibility makes a bucket private or public-read with a canned
+// PutBucketAcl, sent without the CRC32 header the SDK forces on it, which
+// B2 refuses (withContentMD5; the request has no body, so no Content-MD5
+// either). Its files follow: B2 has no per-file ACLs. On servers other than B2 that refuse
+// ACLs under their default object ownership (versitygw), it switches the
+// bucket to ObjectWriter ownership and tries again.
+func (c *Client) SetVisibility(ctx context.Context, name string, v Visibility) error {
+	const op = "set visibility"
+	acl := types.BucketCannedACLPrivate
+	switch v {
+	case Private:
+	case PublicRead:
+		acl = types.BucketCannedACLPublicRead
+	default:
+		return &Error{Op: op, Bucket: name, Kind: ErrOther, Message: "visibility must be private or public"}
+	}
+	put := func() error {
+		_, err := c.s3.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String(name), ACL: acl}, withContentMD5)
+		return wrapErr(op, name, "", err)
+	}
+	err := put()
+	var e *Error
+	if err == nil || c.isB2() || !errors.As(err, &e) ||
+		(e.Code != "AccessControlListNotSupported" && e.Code != "InvalidBucketAclWithObjectOwnership") {
+		return err
+	}
+	if _, oerr := c.s3.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{
+		Bucket: aws.String(name),
+		OwnershipControls: &types.OwnershipControls{Rules: []types.OwnershipControlsRule{
+			{ObjectOwnership: types.ObjectOwnershipObjectWriter},
+		}},
+	}, withContentMD5); oerr != nil {
+		return wrapErr(op, name, "", oerr)
+	}
+	return put()
 }

@@ -37,14 +37,20 @@ type Bucket struct {
 }
 
 // Object is one entry of a folder listing: a file, or a folder (a common
-// prefix, IsFolder true, Key ending in "/"). Its size is 56 bytes plus the
-// key and ETag strings.
+// prefix, IsFolder true, Key ending in "/"). Its size is 88 bytes plus the
+// key, ETag and version strings.
 type Object struct {
 	Key      string
 	ETag     string // quoted as the server sent it; empty for folders
 	Size     int64  // bytes; 0 for folders
 	Modified time.Time
 	IsFolder bool
+	// Deleted marks a file whose newest version is a delete marker, in
+	// listings that show deleted files.
+	Deleted bool
+	// VersionID pins the version shown, in listings of a past moment; ""
+	// means the current version.
+	VersionID string
 }
 
 // Name is the last segment of the key, without a folder's trailing slash.

@@ -82,6 +82,10 @@ func (w *Window) upload(paths []string, target Location) {
 		dialog.ShowInformation("Nowhere to upload", "Open a bucket first, then drop files onto it.", w.win)
 		return
 	}
+	if !w.browser.mode.at.IsZero() {
+		dialog.ShowInformation("Read-only view", "This shows the folder as it was. Go back to now to upload into it.", w.win)
+		return
+	}
 	go func() {
 		reqs, rejected, err := transfer.PlanUpload(paths, target.Bucket, target.Prefix)
 		var existing map[string]bool
@@ -315,7 +319,8 @@ func (w *Window) download(sel []store.Object, dest string) {
 				if perr != nil {
 					rj = []transfer.Rejected{{Name: o.Key, Reason: perr.Error()}}
 				} else {
-					rs = []transfer.DownloadRequest{{Bucket: bucket, Key: o.Key, Local: local}}
+					// VersionID pins the version a past view shows.
+					rs = []transfer.DownloadRequest{{Bucket: bucket, Key: o.Key, VersionID: o.VersionID, Local: local, Size: o.Size}}
 				}
 			}
 			if err != nil {

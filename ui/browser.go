@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 
@@ -27,6 +28,18 @@ type Remote interface {
 	ListParts(ctx context.Context, bucket, key, uploadID string) ([]store.Part, error)
 	AbortMultipart(ctx context.Context, bucket, key, uploadID string) error
 	Head(ctx context.Context, bucket, key, versionID string) (store.ObjectInfo, error)
+	KeyVersions(ctx context.Context, bucket, key, token string) (store.VersionPage, error)
+	DeleteVersion(ctx context.Context, bucket, key, versionID string) error
+	Restore(ctx context.Context, bucket, key, versionID string, progress func(done, total int64)) (store.Object, error)
+	Versions(ctx context.Context, in store.VersionsInput) (store.VersionPage, error)
+	Undelete(ctx context.Context, bucket, key string) (removed int, err error)
+	PresignGet(ctx context.Context, bucket, key string, o store.PresignOptions) (link string, expires time.Time, clamped bool, err error)
+	DeleteObjects(ctx context.Context, bucket string, ids []store.ObjectID, progress func(done int)) (int, []store.DeleteFailure, error)
+	DeleteFolder(ctx context.Context, bucket, prefix string, progress func(done int)) (int, []store.DeleteFailure, error)
+	DeleteAll(ctx context.Context, bucket, keyOrPrefix string, prefix bool, progress func(done int)) (int, []store.DeleteFailure, error)
+	Rename(ctx context.Context, bucket, oldKey, newKey string) (store.Object, error)
+	RenameFolder(ctx context.Context, bucket, oldPrefix, newPrefix string, progress func(done, total int)) (int, error)
+	NewFolder(ctx context.Context, bucket, prefix string) error
 }
 
 // snapshotEvery limits how often a loading folder is re-rendered: pages can
@@ -44,6 +57,7 @@ type browser struct {
 
 	model  *folderModel
 	view   *folderView
+	mode   historyMode // deleted files shown, or a past moment
 	spec   sortSpec
 	filter string
 	exact  bool
@@ -62,24 +76,33 @@ type browser struct {
 	onSelect     func([]store.Object)
 	// onMenu opens the context menu of the selection at a position.
 	onMenu func(fyne.Position)
+	// onDelete deletes the selection (forGood: every version), onRename
+	// renames it; the window wires both.
+	onDelete func(forGood bool)
+	onRename func()
 	// onView is told after each snapshot is shown (tests wait on it).
 	onView func(*folderView)
 
-	pathEntry   *widget.Entry
-	crumbs      *fyne.Container
-	filterEntry *widget.Entry
-	table       *fileTable
-	message     *widget.Label
-	retry       *widget.Button
-	status      *widget.Label
-	loading     *widget.ProgressBarInfinite
-	backBtn     *widget.Button
-	fwdBtn      *widget.Button
-	upBtn       *widget.Button
-	refreshBtn  *widget.Button
-	exactCheck  *widget.Check
-	actions     *fyne.Container // upload and download buttons, added by the window
-	content     fyne.CanvasObject
+	pathEntry    *widget.Entry
+	crumbs       *fyne.Container
+	filterEntry  *widget.Entry
+	table        *fileTable
+	message      *widget.Label
+	retry        *widget.Button
+	status       *widget.Label
+	loading      *widget.ProgressBarInfinite
+	backBtn      *widget.Button
+	fwdBtn       *widget.Button
+	upBtn        *widget.Button
+	refreshBtn   *widget.Button
+	exactCheck   *widget.Check
+	actions      *fyne.Container // upload and download buttons, added by the window
+	deletedChk   *widget.Check
+	historyBar   *fyne.Container
+	historyLabel *widget.Label
+	restoreBtn   *widget.Button // restore from a past moment, wired by the window
+	undeleteBtn  *widget.Button // wired by the window
+	content      fyne.CanvasObject
 }
 
 func newBrowser() *browser {
@@ -105,6 +128,21 @@ func newBrowser() *browser {
 	b.fwdBtn = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), b.goForward)
 	b.upBtn = widget.NewButtonWithIcon("", theme.MoveUpIcon(), b.goUp)
 	b.refreshBtn = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), b.refresh)
+	b.deletedChk = widget.NewCheck("Show deleted", func(on bool) {
+		if on != b.mode.deleted {
+			b.setHistory(historyMode{deleted: on})
+		}
+	})
+	b.historyLabel = widget.NewLabel("")
+	b.historyLabel.Importance = widget.WarningImportance
+	b.restoreBtn = widget.NewButtonWithIcon("Restore", theme.HistoryIcon(), nil)
+	b.undeleteBtn = widget.NewButtonWithIcon("Undelete", theme.ContentUndoIcon(), nil)
+	backToNow := widget.NewButton("Back to now", func() {
+		b.deletedChk.SetChecked(false)
+		b.setHistory(historyMode{})
+	})
+	b.historyBar = container.NewBorder(nil, nil, nil, container.NewHBox(b.restoreBtn, b.undeleteBtn, backToNow), b.historyLabel)
+	b.historyBar.Hide()
 	b.exactCheck = widget.NewCheck("Exact sizes and times", func(on bool) {
 		b.exact = on
 		b.table.Refresh()
@@ -116,11 +154,12 @@ func newBrowser() *browser {
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nav, filterBox, b.pathEntry),
 		container.NewHScroll(b.crumbs),
+		b.historyBar,
 	)
 	// The message spans the table's width (a wrapping label in a Center
 	// would get no width at all) and sits a third of the way down.
 	empty := container.NewVBox(layout.NewSpacer(), b.message, container.NewCenter(b.retry), layout.NewSpacer(), layout.NewSpacer())
-	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(b.exactCheck), container.NewStack(b.loading, b.status))
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(b.deletedChk, b.exactCheck), container.NewStack(b.loading, b.status))
 	b.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(b.table, empty))
 	b.showMessage("Choose a bucket on the left.")
 	b.updateNav()
@@ -179,10 +218,14 @@ func (b *browser) goUp() {
 	}
 }
 
+// refresh lists the folder again, keeping the selection (and so the
+// version panel) on the files that are still there.
 func (b *browser) refresh() {
-	if b.loc.Bucket != "" {
-		b.show(b.loc.Folder())
+	if b.loc.Bucket == "" {
+		return
 	}
+	keep := maps.Clone(b.selected)
+	b.showKeeping(b.loc.Folder(), keep)
 }
 
 func (b *browser) submitPath(text string) {
@@ -198,11 +241,20 @@ func (b *browser) submitPath(text string) {
 }
 
 // show loads a folder without touching the history.
-func (b *browser) show(loc Location) {
+func (b *browser) show(loc Location) { b.showKeeping(loc, nil) }
+
+// showKeeping loads a folder; keep, when not nil, is the selection to hold
+// on to (a refresh), without telling the version panel it went away.
+func (b *browser) showKeeping(loc Location, keep map[string]bool) {
 	b.stopLoading()
 	b.loc = loc
 	b.pending = loc.Key
-	b.clearSelection()
+	if keep != nil {
+		b.selected = keep
+		b.anchor = -1
+	} else {
+		b.clearSelection()
+	}
 	b.filterEntry.SetText("")
 	b.filter = ""
 	b.pathEntry.SetText(loc.Folder().String())
@@ -224,6 +276,10 @@ func (b *browser) show(loc Location) {
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	b.gen++
+	if b.mode.versions() {
+		go b.loadVersionsAsync(ctx, b.gen, b.remote, loc, b.mode)
+		return
+	}
 	go b.loadAsync(ctx, b.gen, b.remote, b.model, loc, b.spec, b.filter)
 }
 

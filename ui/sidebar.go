@@ -280,3 +280,13 @@ func (s *sidebar) loadAsync(prefix string) {
 		})
 	}()
 }
+
+// visibility is what the bucket list knows of a bucket's visibility.
+func (s *sidebar) visibility(bucket string) store.Visibility {
+	for _, b := range s.buckets {
+		if b.Name == bucket {
+			return b.Visibility
+		}
+	}
+	return store.VisibilityUnknown
+}

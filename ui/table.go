@@ -139,6 +139,14 @@ func (t *fileTable) TypedKey(e *fyne.KeyEvent) {
 		t.b.goBack()
 	case fyne.KeyF5:
 		t.b.refresh()
+	case fyne.KeyDelete:
+		if t.b.onDelete != nil {
+			t.b.onDelete(false)
+		}
+	case fyne.KeyF2:
+		if t.b.onRename != nil {
+			t.b.onRename()
+		}
 	default:
 		t.Table.TypedKey(e)
 	}
@@ -220,7 +228,15 @@ func (c *fileCell) update(id widget.TableCellID) {
 	case colIcon:
 		c.icon.SetResource(iconFor(o))
 	case colName:
-		c.label.SetText(b.view.name(o))
+		name := b.view.name(o)
+		c.label.Importance = widget.MediumImportance
+		c.label.TextStyle = fyne.TextStyle{}
+		if o.Deleted {
+			name += "  (deleted)"
+			c.label.Importance = widget.LowImportance
+			c.label.TextStyle = fyne.TextStyle{Italic: true}
+		}
+		c.label.SetText(name)
 		c.label.Alignment = fyne.TextAlignLeading
 	case colSize:
 		c.label.SetText(sizeText(o, b.exact))

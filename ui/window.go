@@ -71,6 +71,7 @@ type Window struct {
 	browser   *browser
 	sidebar   *sidebar
 	transfers *transfersPanel
+	versions  *versionPanel
 
 	remote Remote // the current account's client
 	queue  Queue  // the current account's transfer queue
@@ -92,7 +93,9 @@ type Window struct {
 func NewWindow(a fyne.App, d Deps) *Window {
 	w := &Window{win: a.NewWindow("Haul"), deps: d, browser: newBrowser(), sidebar: newSidebar(), transfers: newTransfersPanel()}
 	w.win.SetIcon(a.Metadata().Icon)
+	w.versions = newVersionPanel(w)
 	w.sidebar.onOpen = w.browser.open
+	w.browser.onSelect = w.versions.follow
 	w.browser.onFolder = w.folderOpened
 	w.browser.onSubfolders = w.sidebar.setChildren
 
@@ -115,8 +118,10 @@ func NewWindow(a fyne.App, d Deps) *Window {
 		container.NewBorder(nil, nil, widget.NewLabel("Account"), container.NewHBox(unfinished, manage), w.accountSelect),
 		w.bannerBox, w.notice,
 	)
-	split := container.NewHSplit(w.sidebar.content, w.browser.content)
-	split.Offset = 0.24
+	right := container.NewHSplit(w.browser.content, w.versions.content)
+	right.Offset = 0.72
+	split := container.NewHSplit(w.sidebar.content, right)
+	split.Offset = 0.2
 	w.win.SetContent(container.NewBorder(header, w.transfers.content, nil, nil, split))
 	w.win.Resize(fyne.NewSize(1200, 760))
 	w.addShortcuts()
@@ -341,10 +346,15 @@ func (w *Window) addShortcuts() {
 		w.download(b.selection(), w.downloadDir())
 	})
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func(fyne.Shortcut) { w.chooseDownload() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShift}, func(fyne.Shortcut) { w.deleteSelected(true) })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
 		switch e.Name {
 		case fyne.KeyF5:
 			b.refresh()
+		case fyne.KeyDelete:
+			w.deleteSelected(false)
+		case fyne.KeyF2:
+			w.renameSelected()
 		case fyne.KeyBackspace:
 			b.goBack()
 		case fyne.KeyUp, fyne.KeyDown, fyne.KeyReturn, fyne.KeyEnter, fyne.KeyHome, fyne.KeyEnd, fyne.KeyPageUp, fyne.KeyPageDown:
@@ -363,6 +373,16 @@ func (w *Window) addActions() {
 	w.browser.actions.Add(up)
 	w.browser.actions.Add(upDir)
 	w.browser.actions.Add(down)
+	asOf := widget.NewButtonWithIcon("As of…", theme.HistoryIcon(), w.chooseMoment)
+	share := widget.NewButtonWithIcon("Share", theme.MailForwardIcon(), w.shareSelected)
+	w.browser.actions.Add(share)
+	w.browser.actions.Add(asOf)
+	newDir := widget.NewButtonWithIcon("", theme.FolderNewIcon(), w.newFolder)
+	w.browser.actions.Objects = append([]fyne.CanvasObject{newDir}, w.browser.actions.Objects...)
+	w.browser.onDelete = w.deleteSelected
+	w.browser.onRename = w.renameSelected
+	w.browser.restoreBtn.OnTapped = w.restoreAsOf
+	w.browser.undeleteBtn.OnTapped = w.undeleteSelected
 	w.browser.onMenu = w.showMenu
 }
 
@@ -379,6 +399,10 @@ func (w *Window) showMenu(pos fyne.Position) {
 		items = append(items,
 			fyne.NewMenuItem("Download to "+dir, func() { w.download(sel, dir) }),
 			fyne.NewMenuItem("Download to…", w.chooseDownload),
+			fyne.NewMenuItem("Share…", w.shareSelected),
+			fyne.NewMenuItem("Rename… (F2)", w.renameSelected),
+			fyne.NewMenuItem("Delete (Del)", func() { w.deleteSelected(false) }),
+			fyne.NewMenuItem("Delete for good (Shift+Del)", func() { w.deleteSelected(true) }),
 			fyne.NewMenuItem("Copy location", func() {
 				var locs []string
 				for _, o := range sel {

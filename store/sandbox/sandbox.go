@@ -80,7 +80,13 @@ func Start(ctx context.Context, dir string, persistent bool) (*Sandbox, error) {
 		}
 		ms = sc
 	}
-	be, err := posix.New(dataDir, ms, posix.PosixOpts{VersioningDir: verDir, ValidateBucketNames: true})
+	be, err := posix.New(dataDir, ms, posix.PosixOpts{
+		VersioningDir:       verDir,
+		ValidateBucketNames: true,
+		// B2's limit for one CopyObject; the embedded backend's default of
+		// zero would refuse every copy (restores, renames).
+		CopyObjectThreshold: store.MaxCopy,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox storage: %w", err)
 	}

@@ -1,0 +1,339 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
+)
+
+// MaxCopy is the largest object B2 copies with one CopyObject request (5
+// GB); larger ones are copied in parts with UploadPartCopy.
+const MaxCopy = 5_000_000_000
+
+// copyThreshold is MaxCopy, lowered by tests to reach the multipart path
+// with small objects.
+var copyThreshold int64 = MaxCopy
+
+// Part sizes and parallelism of large copies. The parts are copied inside
+// B2, so size only sets the number of requests.
+const (
+	defaultCopyPartSize = 100_000_000
+	copyParallel        = 4
+)
+
+// abortTimeout bounds the abort of a failed copy, which runs even when the
+// copy's context has ended.
+const abortTimeout = 30 * time.Second
+
+// CopyOptions tune Copy. The zero value copies the current version with
+// its content type and metadata.
+type CopyOptions struct {
+	// SrcVersionID copies that version of the source instead of the
+	// current one (a restore).
+	SrcVersionID string
+	// ReplaceMeta stores ContentType and Metadata instead of the source's
+	// (MetadataDirective REPLACE): editing a file's properties. An empty
+	// ContentType keeps the source's. Metadata replaces all user metadata,
+	// except that the source's src_last_modified_millis (MetaModified) is
+	// kept unless Metadata has that key; entries with an empty value are
+	// dropped, so MetaModified: "" removes it.
+	ReplaceMeta bool
+	ContentType string
+	Metadata    map[string]string
+	// Progress, when not nil, is called with the bytes copied so far and
+	// the object's size: after each part of a large copy, one call at a
+	// time, and once at the end of a small one.
+	Progress func(done, total int64)
+	// PartSize is the part size of large copies in bytes; 0 means 100 MB.
+	// It is raised to B2's 5,000,000-byte minimum, and as far as needed to
+	// stay within 10,000 parts.
+	PartSize int64
+}
+
+// Copy copies srcKey to dstKey inside bucket without downloading it: a
+// HeadObject to learn the source's size, type and metadata, then one
+// CopyObject for objects up to MaxCopy, or for larger ones a multipart
+// upload whose parts are UploadPartCopy ranges of the source (4 at a time),
+// aborted if any part fails. The copy is pinned to the source version the
+// HeadObject saw, so a source overwritten meanwhile is not mixed in. It
+// never sends x-amz-acl: the copy takes the bucket's visibility.
+//
+// The source's metadata (src_last_modified_millis included), content type
+// and B2-managed encryption are kept unless ReplaceMeta. A copy onto its
+// own key states them explicitly (MetadataDirective REPLACE with the
+// source version's values), because S3 servers such as versitygw refuse a
+// plain copy of an object onto itself. UploadPartCopy carries no metadata,
+// so a large copy sets it when it starts the upload. SSE-C files cannot be
+// copied without their key and are refused with ErrUnsupported. Copying
+// onto an existing key adds a version; the old ones stay.
+func (c *Client) Copy(ctx context.Context, bucket, srcKey, dstKey string, o CopyOptions) (Object, error) {
+	const op = "copy"
+	if err := ValidateKey(dstKey); err != nil {
+		return Object{}, &Error{Op: op, Bucket: bucket, Key: dstKey, Kind: ErrInvalidName, Message: err.Error(), Err: err}
+	}
+	src, err := c.Head(ctx, bucket, srcKey, o.SrcVersionID)
+	if err != nil {
+		return Object{}, err
+	}
+	if src.SSECustomer {
+		return Object{}, &Error{Op: op, Bucket: bucket, Key: srcKey, Kind: ErrUnsupported,
+			Message: "the file is encrypted with a customer key (SSE-C), which Haul does not hold"}
+	}
+	contentType, meta := src.ContentType, src.Metadata
+	if o.ReplaceMeta {
+		if contentType, meta, err = replacedMeta(src, o); err != nil {
+			return Object{}, &Error{Op: op, Bucket: bucket, Key: dstKey, Kind: ErrInvalidName, Message: err.Error(), Err: err}
+		}
+	}
+	source := copySource(bucket, srcKey, src.VersionID)
+	if src.Size <= copyThreshold {
+		req := &s3.CopyObjectInput{
+			Bucket:     aws.String(bucket),
+			Key:        aws.String(dstKey),
+			CopySource: aws.String(source),
+		}
+		// A copy onto its own key must change the metadata for S3 servers
+		// such as versitygw (InvalidRequest otherwise), even from another
+		// version: it then states the version's own, which changes nothing.
+		if o.ReplaceMeta || srcKey == dstKey {
+			req.MetadataDirective = types.MetadataDirectiveReplace
+			req.ContentType = aws.String(contentType)
+			req.Metadata = meta
+		}
+		if src.SSE == string(types.ServerSideEncryptionAes256) {
+			req.ServerSideEncryption = types.ServerSideEncryptionAes256
+		}
+		out, err := c.s3.CopyObject(ctx, req)
+		if err != nil {
+			return Object{}, wrapErr(op, bucket, dstKey, err)
+		}
+		obj := Object{Key: dstKey, Size: src.Size, Modified: time.Now()}
+		if r := out.CopyObjectResult; r != nil {
+			obj.ETag = aws.ToString(r.ETag)
+			if r.LastModified != nil {
+				obj.Modified = *r.LastModified
+			}
+		}
+		if o.Progress != nil {
+			o.Progress(src.Size, src.Size)
+		}
+		return obj, nil
+	}
+	return c.copyParts(ctx, bucket, dstKey, source, src, contentType, meta, o)
+}
+
+// replacedMeta is the content type and metadata a REPLACE copy stores.
+func replacedMeta(src ObjectInfo, o CopyOptions) (string, map[string]string, error) {
+	contentType := o.ContentType
+	if contentType == "" {
+		contentType = src.ContentType
+	}
+	merged := make(map[string]string, len(o.Metadata)+1)
+	if v, ok := src.Metadata[MetaModified]; ok {
+		merged[MetaModified] = v
+	}
+	for k, v := range o.Metadata {
+		merged[strings.ToLower(k)] = v
+	}
+	for k, v := range merged {
+		if v == "" {
+			delete(merged, k)
+		}
+	}
+	meta, err := userMetadata(merged, time.Time{})
+	return contentType, meta, err
+}
+
+// copyParts copies a large object as a multipart upload of UploadPartCopy
+// ranges, and aborts the upload if anything fails.
+func (c *Client) copyParts(ctx context.Context, bucket, dstKey, source string, src ObjectInfo, contentType string, meta map[string]string, o CopyOptions) (Object, error) {
+	partSize := o.PartSize
+	if partSize <= 0 {
+		partSize = defaultCopyPartSize
+	}
+	partSize = min(max(partSize, MinPartSize, (src.Size+MaxPartCount-1)/MaxPartCount), MaxPartSize)
+	create := &s3.CreateMultipartUploadInput{
+		Bucket:      aws.String(bucket),
+		Key:         aws.String(dstKey),
+		ContentType: aws.String(contentType),
+		Metadata:    meta,
+	}
+	if src.SSE == string(types.ServerSideEncryptionAes256) {
+		create.ServerSideEncryption = types.ServerSideEncryptionAes256
+	}
+	out, err := c.s3.CreateMultipartUpload(ctx, create)
+	if err != nil {
+		return Object{}, wrapErr("copy", bucket, dstKey, err)
+	}
+	uploadID := aws.ToString(out.UploadId)
+	parts, err := c.copyRanges(ctx, bucket, dstKey, uploadID, source, src.Size, partSize, o.Progress)
+	if err == nil {
+		var obj Object
+		if obj, err = c.CompleteMultipart(ctx, bucket, dstKey, uploadID, parts); err == nil {
+			return obj, nil
+		}
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	if aerr := c.AbortMultipart(actx, bucket, dstKey, uploadID); aerr != nil {
+		return Object{}, fmt.Errorf("%w; and the unfinished copy could not be aborted: %w", err, aerr)
+	}
+	return Object{}, err
+}
+
+// copyRanges copies the parts of a large copy, copyParallel at a time, and
+// returns them in number order.
+func (c *Client) copyRanges(ctx context.Context, bucket, dstKey, uploadID, source string, size, partSize int64, progress func(done, total int64)) ([]Part, error) {
+	n := int((size + partSize - 1) / partSize)
+	parts := make([]Part, n)
+	var mu sync.Mutex // serialises progress calls and their running total
+	var done int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(copyParallel)
+	for i := range n {
+		g.Go(func() error {
+			first := int64(i) * partSize
+			length := min(partSize, size-first)
+			number := int32(i + 1)
+			out, err := c.s3.UploadPartCopy(gctx, &s3.UploadPartCopyInput{
+				Bucket:          aws.String(bucket),
+				Key:             aws.String(dstKey),
+				UploadId:        aws.String(uploadID),
+				PartNumber:      aws.Int32(number),
+				CopySource:      aws.String(source),
+				CopySourceRange: aws.String("bytes=" + strconv.FormatInt(first, 10) + "-" + strconv.FormatInt(first+length-1, 10)),
+			})
+			if err != nil {
+				return wrapErr("copy part "+strconv.Itoa(int(number)), bucket, dstKey, err)
+			}
+			etag := ""
+			if out.CopyPartResult != nil {
+				etag = aws.ToString(out.CopyPartResult.ETag)
+			}
+			parts[i] = Part{Number: number, ETag: etag, Size: length}
+			mu.Lock()
+			defer mu.Unlock()
+			done += length
+			if progress != nil {
+				progress(done, size)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return parts, nil
+}
+
+// copySource is the x-amz-copy-source value for one version of a key: the
+// path URL-encoded byte by byte, as B2 expects it.
+func copySource(bucket, key, versionID string) string {
+	s := EncodeKey(bucket + "/" + key)
+	if versionID != "" {
+		s += "?versionId=" + url.QueryEscape(versionID)
+	}
+	return s
+}
+
+// Restore makes versionID the current version of key by copying it onto
+// its own key; B2 keeps every other version, the one it replaces included.
+// progress is as CopyOptions.Progress.
+func (c *Client) Restore(ctx context.Context, bucket, key, versionID string, progress func(done, total int64)) (Object, error) {
+	if versionID == "" {
+		return Object{}, &Error{Op: "restore", Bucket: bucket, Key: key, Kind: ErrInvalidName, Message: "no version named"}
+	}
+	return c.Copy(ctx, bucket, key, key, CopyOptions{SrcVersionID: versionID, Progress: progress})
+}
+
+// Rename moves oldKey to newKey: a server-side Copy, then a delete marker
+// on oldKey. B2 cannot rename, so the old name stays behind as a hidden
+// version (still billed, restorable) until it is deleted for good with
+// DeleteAll: tell the person. If newKey exists the copy becomes its newest
+// version. If hiding oldKey fails, the copy exists: the returned Object
+// describes it and err says the old name is still visible.
+func (c *Client) Rename(ctx context.Context, bucket, oldKey, newKey string) (Object, error) {
+	if oldKey == newKey {
+		return Object{}, &Error{Op: "rename", Bucket: bucket, Key: oldKey, Kind: ErrInvalidName, Message: "the new name is the old one"}
+	}
+	obj, err := c.Copy(ctx, bucket, oldKey, newKey, CopyOptions{})
+	if err != nil {
+		return Object{}, err
+	}
+	if err := c.Delete(ctx, bucket, oldKey); err != nil {
+		return obj, fmt.Errorf("renamed to %s, but the old name is still there: %w", newKey, err)
+	}
+	return obj, nil
+}
+
+// RenameFolder moves every key under oldPrefix (listed recursively first,
+// placeholders included) to the same place under newPrefix, one file at a
+// time as Rename does; trailing slashes are added when missing. progress,
+// when not nil, is called with (0, total) once the folder is listed and
+// after each file with the files moved so far. The first failure stops the
+// move: moved says how many files were moved before it, and the error names
+// the file. Each old name stays behind as a hidden version, as with Rename.
+func (c *Client) RenameFolder(ctx context.Context, bucket, oldPrefix, newPrefix string, progress func(done, total int)) (moved int, err error) {
+	const op = "move folder"
+	if !strings.HasSuffix(oldPrefix, "/") {
+		oldPrefix += "/"
+	}
+	if !strings.HasSuffix(newPrefix, "/") {
+		newPrefix += "/"
+	}
+	switch {
+	case oldPrefix == "/" || newPrefix == "/":
+		return 0, &Error{Op: op, Bucket: bucket, Key: oldPrefix, Kind: ErrInvalidName, Message: "no folder named"}
+	case strings.HasPrefix(newPrefix, oldPrefix):
+		return 0, &Error{Op: op, Bucket: bucket, Key: oldPrefix, Kind: ErrInvalidName,
+			Message: fmt.Sprintf("cannot move a folder into itself (%s)", newPrefix)}
+	}
+	if err := ValidateKey(strings.TrimSuffix(newPrefix, "/")); err != nil {
+		return 0, &Error{Op: op, Bucket: bucket, Key: newPrefix, Kind: ErrInvalidName, Message: err.Error(), Err: err}
+	}
+	var keys []string
+	token := ""
+	for {
+		page, next, err := c.keysPage(ctx, bucket, oldPrefix, token)
+		if err != nil {
+			return 0, err
+		}
+		keys = append(keys, page...)
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	if progress != nil {
+		progress(0, len(keys))
+	}
+	for _, key := range keys {
+		if _, err := c.Rename(ctx, bucket, key, newPrefix+strings.TrimPrefix(key, oldPrefix)); err != nil {
+			return moved, fmt.Errorf("%s %s: moved %d of %d files: %w", op, oldPrefix, moved, len(keys), err)
+		}
+		moved++
+		if progress != nil {
+			progress(moved, len(keys))
+		}
+	}
+	return moved, nil
+}
+
+// UpdateMetadata replaces the content type and user metadata of key by
+// copying its current version onto itself (MetadataDirective REPLACE). On
+// B2 that adds a version and the old one stays; versitygw rewrites the
+// current version's metadata instead. contentType "" keeps the
+// current one; meta follows CopyOptions.Metadata's rules, so the file's
+// src_last_modified_millis survives unless meta sets it.
+func (c *Client) UpdateMetadata(ctx context.Context, bucket, key, contentType string, meta map[string]string) (Object, error) {
+	return c.Copy(ctx, bucket, key, key, CopyOptions{ReplaceMeta: true, ContentType: contentType, Metadata: meta})
+}

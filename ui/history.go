@@ -1,0 +1,284 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/haul-app/haul/store"
+)
+
+// historyMode says which state of a folder the browser lists.
+type historyMode struct {
+	deleted bool      // also list files whose newest version is a delete marker
+	at      time.Time // non-zero: the folder as it stood then, read-only
+}
+
+func (m historyMode) versions() bool { return m.deleted || !m.at.IsZero() }
+
+// loadVersionsAsync lists a folder through its versions (1,000 entries a
+// request), for deleted files or a past moment, handing the table a fresh
+// snapshot at most every snapshotEvery.
+func (b *browser) loadVersionsAsync(ctx context.Context, gen int, r Remote, loc Location, mode historyMode) {
+	state := store.NewFolderState(loc.Prefix, mode.at)
+	var folders []string
+	token := ""
+	var last time.Time
+	for {
+		page, err := r.Versions(ctx, store.VersionsInput{Bucket: loc.Bucket, Prefix: loc.Prefix, Token: token, Delimiter: true})
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			slog.Warn("list versions failed", "bucket", loc.Bucket, "prefix", loc.Prefix, "err", err)
+			msg := Sentence(err)
+			do(func() {
+				if b.gen == gen {
+					b.loading.Hide()
+					b.showError(msg)
+				}
+			})
+			return
+		}
+		state.Add(page)
+		folders = append(folders, page.Folders...)
+		done := page.Next == ""
+		if done || time.Since(last) >= snapshotEvery {
+			last = time.Now()
+			m := newFolderModel(loc.Prefix)
+			m.add(historyPage(folders, state.Entries(), !mode.at.IsZero()), done)
+			spec, filter := b.currentSpec(gen, sortSpec{}, "")
+			v := m.view(spec, filter)
+			do(func() {
+				if b.gen == gen {
+					b.model = m
+					b.setView(v)
+				}
+			})
+		}
+		if done {
+			return
+		}
+		token = page.Next
+	}
+}
+
+// historyPage turns folder state into table rows: folders, then files with
+// their deleted flag and, for a past moment, the version to act on.
+func historyPage(folders []string, entries []store.StateEntry, pinned bool) store.Page {
+	slices.Sort(folders)
+	folders = slices.Compact(folders)
+	objs := make([]store.Object, 0, len(folders)+len(entries))
+	for _, f := range folders {
+		objs = append(objs, store.Object{Key: f, IsFolder: true})
+	}
+	for _, e := range entries {
+		o := store.Object{Key: e.Key, ETag: e.ETag, Size: e.Size, Modified: e.Modified, Deleted: e.Deleted}
+		if pinned {
+			o.VersionID = e.VersionID
+		}
+		objs = append(objs, o)
+	}
+	return store.Page{Objects: objs}
+}
+
+// setHistory switches the listing mode and lists the folder again.
+func (b *browser) setHistory(m historyMode) {
+	b.mode = m
+	b.updateHistoryBar()
+	if b.loc.Bucket != "" {
+		b.show(b.loc.Folder())
+	}
+}
+
+func (b *browser) updateHistoryBar() {
+	switch {
+	case !b.mode.at.IsZero():
+		b.historyLabel.SetText(fmt.Sprintf("Read-only: this folder as it was on %s.", b.mode.at.Local().Format("Mon 2 Jan 2006 15:04 MST")))
+		b.historyBar.Show()
+		b.restoreBtn.Show()
+		b.undeleteBtn.Hide()
+	case b.mode.deleted:
+		b.historyLabel.SetText("Showing deleted files (greyed).")
+		b.historyBar.Show()
+		b.restoreBtn.Hide()
+		b.undeleteBtn.Show()
+	default:
+		b.historyBar.Hide()
+	}
+}
+
+// chooseMoment asks for a date and time and shows the folder as it was.
+func (w *Window) chooseMoment() {
+	b := w.browser
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder("2026-11-20 14:00")
+	if !b.mode.at.IsZero() {
+		entry.SetText(b.mode.at.Local().Format("2006-01-02 15:04"))
+	}
+	hint := widget.NewLabel("Type a local date and time, or pick one:")
+	presets := container.NewHBox()
+	for _, p := range []struct {
+		label string
+		ago   time.Duration
+	}{{"1 hour ago", time.Hour}, {"Yesterday", 24 * time.Hour}, {"A week ago", 7 * 24 * time.Hour}, {"30 days ago", 30 * 24 * time.Hour}} {
+		presets.Add(widget.NewButton(p.label, func() { entry.SetText(time.Now().Add(-p.ago).Format("2006-01-02 15:04")) }))
+	}
+	items := []*widget.FormItem{widget.NewFormItem("", hint), widget.NewFormItem("", presets), widget.NewFormItem("As of", entry)}
+	d := dialog.NewForm("Show this folder as it was", "Show", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		at, err := parseMoment(entry.Text, time.Now())
+		if err != nil {
+			dialog.ShowError(err, w.win)
+			return
+		}
+		b.setHistory(historyMode{at: at})
+	}, w.win)
+	d.Resize(fyne.NewSize(520, 260))
+	d.Show()
+}
+
+// parseMoment reads "2006-01-02 15:04[:05]" or "2006-01-02" in local time;
+// a moment in the future is refused.
+func parseMoment(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			if layout == "2006-01-02" {
+				t = t.Add(24*time.Hour - time.Second) // the end of that day
+			}
+			if t.After(now) {
+				return time.Time{}, errors.New("that moment is in the future; the folder as it is now is the normal view")
+			}
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date like 2026-11-20 14:00", s)
+}
+
+// undeleteSelected brings back the selected deleted files, or every deleted
+// file listed when nothing is selected, eight at a time, with a count.
+func (w *Window) undeleteSelected() {
+	b, r := w.browser, w.remote
+	if r == nil {
+		return
+	}
+	var keys []string
+	sel := b.selection()
+	if len(sel) == 0 {
+		for i := range b.view.Len() {
+			sel = append(sel, b.view.At(i))
+		}
+	}
+	for _, o := range sel {
+		if o.Deleted {
+			keys = append(keys, o.Key)
+		}
+	}
+	if len(keys) == 0 {
+		dialog.ShowInformation("Undelete", "None of these files is deleted.", w.win)
+		return
+	}
+	w.bulkAsync("Undeleting", keys, func(ctx context.Context, key string) error {
+		_, err := r.Undelete(ctx, b.loc.Bucket, key)
+		return err
+	}, "undeleted")
+}
+
+// restoreAsOf makes the selected files (or all listed) current again as
+// they were at the chosen moment.
+func (w *Window) restoreAsOf() {
+	b, r := w.browser, w.remote
+	if r == nil {
+		return
+	}
+	sel := b.selection()
+	if len(sel) == 0 {
+		for i := range b.view.Len() {
+			sel = append(sel, b.view.At(i))
+		}
+	}
+	byKey := map[string]string{}
+	var keys []string
+	for _, o := range sel {
+		if !o.IsFolder && o.VersionID != "" {
+			byKey[o.Key] = o.VersionID
+			keys = append(keys, o.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	dialog.ShowConfirm("Restore "+plural(len(keys), "file")+"?",
+		"Each file's version from that moment is copied on top and becomes current. Nothing is lost: the versions of now stay as older versions.",
+		func(ok bool) {
+			if ok {
+				w.bulkAsync("Restoring", keys, func(ctx context.Context, key string) error {
+					_, err := r.Restore(ctx, b.loc.Bucket, key, byKey[key], nil)
+					return err
+				}, "restored")
+			}
+		}, w.win)
+}
+
+// bulkAsync runs op for each key, eight at a time, with a progress dialog
+// that can be cancelled, and says at the end how many succeeded.
+func (w *Window) bulkAsync(title string, keys []string, op func(context.Context, string) error, done string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	bar := widget.NewProgressBar()
+	bar.Max = float64(len(keys))
+	prog := dialog.NewCustomWithoutButtons(title+" "+plural(len(keys), "file")+"…",
+		container.NewVBox(bar, widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)), w.win)
+	prog.Show()
+	go func() {
+		defer cancel()
+		var (
+			mu         sync.Mutex
+			okCount, n int
+			firstErr   error
+		)
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(8)
+		for _, k := range keys {
+			g.Go(func() error {
+				err := op(gctx, k)
+				mu.Lock()
+				n++
+				if err == nil {
+					okCount++
+				} else if firstErr == nil {
+					firstErr = err
+				}
+				count := n
+				mu.Unlock()
+				do(func() { bar.SetValue(float64(count)) })
+				return nil
+			})
+		}
+		_ = g.Wait()
+		do(func() {
+			prog.Hide()
+			msg := fmt.Sprintf("%s %s.", capitalize(plural(okCount, "file")), done)
+			if firstErr != nil {
+				msg += fmt.Sprintf(" %d failed: %s", len(keys)-okCount, Sentence(firstErr))
+			}
+			dialog.ShowInformation(title, msg, w.win)
+			w.browser.refresh()
+			w.versions.reload()
+		})
+	}()
+}

@@ -1,0 +1,246 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
+
+	"github.com/haul-app/haul/store"
+)
+
+// shareTarget is one file to link to, optionally one version of it.
+type shareTarget struct {
+	Key, VersionID string
+}
+
+// sharedLink is a link made for one target, or why there is none.
+type sharedLink struct {
+	Key     string
+	Links   []string // friendly and S3 for public buckets; one signed link otherwise
+	Problem string   // why no link (SSE-C, an error)
+	Expires time.Time
+	Clamped bool
+}
+
+// Expiry presets for signed links.
+var expiryPresets = []struct {
+	Label string
+	D     time.Duration
+}{{"1 hour", time.Hour}, {"1 day", 24 * time.Hour}, {"7 days (the most B2 allows)", 7 * 24 * time.Hour}, {"Custom", 0}}
+
+// parseExpiry reads "90m", "12h", "3d" or a number of hours.
+func parseExpiry(s string) (time.Duration, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	if s == "" {
+		return 0, errors.New("type how long the link should work, like 12h or 3d")
+	}
+	unit := time.Hour
+	switch {
+	case strings.HasSuffix(s, "d"):
+		unit, s = 24*time.Hour, strings.TrimSuffix(s, "d")
+	case strings.HasSuffix(s, "h"):
+		s = strings.TrimSuffix(s, "h")
+	case strings.HasSuffix(s, "m"):
+		unit, s = time.Minute, strings.TrimSuffix(s, "m")
+	}
+	n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a duration like 90m, 12h or 3d", s)
+	}
+	return time.Duration(n * float64(unit)), nil
+}
+
+// makeLinks builds the links: plain URLs for a public bucket, signed ones
+// otherwise. It blocks on the network (Head, for SSE-C and versions).
+func makeLinks(ctx context.Context, r Remote, acct store.Account, bucket string, public bool, targets []shareTarget, o store.PresignOptions, pin bool) []sharedLink {
+	out := make([]sharedLink, len(targets))
+	for i, t := range targets {
+		l := sharedLink{Key: t.Key}
+		info, err := r.Head(ctx, bucket, t.Key, t.VersionID)
+		switch {
+		case err != nil:
+			l.Problem = Sentence(err)
+		case info.SSECustomer:
+			l.Problem = "This file is encrypted with your own key (SSE-C); B2 cannot serve it through a plain link."
+		case public && t.VersionID == "":
+			friendly, s3 := store.PublicURLs(acct, bucket, t.Key)
+			for _, u := range []string{friendly, s3} {
+				if u != "" {
+					l.Links = append(l.Links, u)
+				}
+			}
+		default:
+			po := o
+			po.VersionID = t.VersionID
+			if po.Expires == 0 { // a version in a public bucket still needs a signature
+				po.Expires = store.MaxPresign
+			}
+			if pin && po.VersionID == "" {
+				po.VersionID = info.VersionID
+			}
+			link, exp, clamped, err := r.PresignGet(ctx, bucket, t.Key, po)
+			if err != nil {
+				l.Problem = Sentence(err)
+				break
+			}
+			l.Links, l.Expires, l.Clamped = []string{link}, exp, clamped
+		}
+		out[i] = l
+	}
+	return out
+}
+
+// linksText is what "copy all" copies: one link per line.
+func linksText(links []sharedLink, firstOnly bool) string {
+	var lines []string
+	for _, l := range links {
+		for i, u := range l.Links {
+			if firstOnly && i > 0 {
+				break
+			}
+			lines = append(lines, u)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// showShare opens the share dialog for targets in the current bucket.
+func (w *Window) showShare(targets []shareTarget) {
+	r, bucket := w.remote, w.browser.loc.Bucket
+	if r == nil || len(targets) == 0 {
+		return
+	}
+	public := w.sidebar.visibility(bucket) == store.PublicRead
+	out := widget.NewMultiLineEntry()
+	out.Wrapping = fyne.TextWrapBreak
+	out.SetMinRowsVisible(5)
+	note := widget.NewLabel("")
+	note.Wrapping = fyne.TextWrapWord
+	var links []sharedLink
+	copyOne := widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(linksText(links[:1], true))
+		note.SetText("Link copied.")
+	})
+	copyAll := widget.NewButtonWithIcon("Copy all links", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(linksText(links, true))
+		note.SetText(fmt.Sprintf("%s copied, one per line.", plural(len(links), "link")))
+	})
+	copyOne.Disable()
+	copyAll.Disable()
+	show := func(ls []sharedLink) {
+		links = ls
+		var b strings.Builder
+		var problems []string
+		for _, l := range ls {
+			for _, u := range l.Links {
+				b.WriteString(u + "\n")
+			}
+			if l.Problem != "" {
+				problems = append(problems, path.Base(l.Key)+": "+l.Problem)
+			}
+		}
+		out.SetText(strings.TrimSuffix(b.String(), "\n"))
+		msg := strings.Join(problems, "\n")
+		if len(ls) > 0 && !ls[0].Expires.IsZero() {
+			exp := ls[0].Expires
+			msg = fmt.Sprintf("These links work until %s (%s). A signed link cannot be revoked, except by deleting the application key that signed it.\n",
+				exp.Local().Format("Mon 2 Jan 2006 15:04 MST"), humanize.Time(exp)) + msg
+			if ls[0].Clamped {
+				msg = "B2 signs links for at most 7 days, so these last 7 days.\n" + msg
+			}
+		}
+		note.SetText(strings.TrimSpace(msg))
+		has := linksText(ls, true) != ""
+		setEnabled(copyOne, has)
+		setEnabled(copyAll, has && len(ls) > 1)
+	}
+	generate := func(o store.PresignOptions, pin bool) {
+		note.SetText("Making links…")
+		acct := w.current
+		go func() {
+			ls := makeLinks(context.Background(), r, acct, bucket, public, targets, o, pin)
+			do(func() { show(ls) })
+		}()
+	}
+
+	var form fyne.CanvasObject
+	if public {
+		intro := widget.NewLabel("This bucket is public: anyone with these links can download the files.")
+		intro.Wrapping = fyne.TextWrapWord
+		form = intro
+		generate(store.PresignOptions{}, false)
+	} else {
+		custom := widget.NewEntry()
+		custom.SetPlaceHolder("e.g. 12h or 3d")
+		custom.Hide()
+		preset := widget.NewSelect(nil, nil)
+		for _, p := range expiryPresets {
+			preset.Options = append(preset.Options, p.Label)
+		}
+		preset.OnChanged = func(s string) { setVisible(custom, s == "Custom") }
+		preset.SetSelected(expiryPresets[1].Label)
+		pin := widget.NewCheck("Pin to the version shown now", nil)
+		pin.SetChecked(targets[0].VersionID != "")
+		downloadAs := widget.NewEntry()
+		downloadAs.SetPlaceHolder("file name the browser saves as (optional)")
+		items := []*widget.FormItem{
+			widget.NewFormItem("Works for", container.NewBorder(nil, nil, nil, custom, preset)),
+			widget.NewFormItem("", pin),
+		}
+		if len(targets) == 1 {
+			items = append(items, widget.NewFormItem("Download as", downloadAs))
+		}
+		makeBtn := widget.NewButtonWithIcon("Make links", theme.MailForwardIcon(), func() {
+			var d time.Duration
+			for _, p := range expiryPresets {
+				if p.Label == preset.Selected {
+					d = p.D
+				}
+			}
+			if d == 0 {
+				var err error
+				if d, err = parseExpiry(custom.Text); err != nil {
+					note.SetText(capitalize(err.Error()) + ".")
+					return
+				}
+			}
+			generate(store.PresignOptions{Expires: d, DownloadAs: strings.TrimSpace(downloadAs.Text)}, pin.Checked)
+		})
+		intro := widget.NewLabel("This bucket is private: these links are signed and stop working when they expire.")
+		intro.Wrapping = fyne.TextWrapWord
+		form = container.NewVBox(intro, widget.NewForm(items...), makeBtn)
+	}
+	title := "Share " + path.Base(targets[0].Key)
+	if len(targets) > 1 {
+		title = "Share " + plural(len(targets), "file")
+	}
+	d := dialog.NewCustom(title, "Close", container.NewVBox(form, out, note, container.NewHBox(copyOne, copyAll)), w.win)
+	d.Resize(fyne.NewSize(640, 460))
+	d.Show()
+}
+
+// shareSelected shares the selected files.
+func (w *Window) shareSelected() {
+	var targets []shareTarget
+	for _, o := range w.browser.selection() {
+		if !o.IsFolder && !o.Deleted {
+			targets = append(targets, shareTarget{Key: o.Key, VersionID: o.VersionID})
+		}
+	}
+	if len(targets) == 0 {
+		dialog.ShowInformation("Share", "Select one or more files to share.", w.win)
+		return
+	}
+	w.showShare(targets)
+}

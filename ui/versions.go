@@ -1,0 +1,334 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
+
+	"github.com/haul-app/haul/store"
+	"github.com/haul-app/haul/transfer"
+)
+
+// versionsDelay lets the selection settle (arrow keys) before the panel
+// lists versions: every listing is a billable call.
+const versionsDelay = 300 * time.Millisecond
+
+// versionPanel shows every version of the selected file, newest first,
+// delete markers included, page by page.
+type versionPanel struct {
+	w        *Window
+	bucket   string
+	key      string
+	versions []store.Version
+	next     string
+	gen      int
+	timer    *time.Timer
+	loading  bool
+
+	title   *widget.Label
+	status  *widget.Label
+	list    *widget.List
+	more    *widget.Button
+	content fyne.CanvasObject
+}
+
+func newVersionPanel(w *Window) *versionPanel {
+	p := &versionPanel{w: w}
+	p.title = widget.NewLabelWithStyle("Versions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.title.Truncation = fyne.TextTruncateEllipsis
+	p.status = widget.NewLabel("Select a file to see its versions.")
+	p.status.Wrapping = fyne.TextWrapWord
+	p.list = widget.NewList(func() int { return len(p.versions) }, p.createRow, p.updateRow)
+	p.more = widget.NewButton("Load more versions", p.loadMore)
+	p.more.Hide()
+	p.content = container.NewBorder(container.NewVBox(p.title, p.status), p.more, nil, nil, p.list)
+	return p
+}
+
+// follow shows the versions of the selection when it is one file.
+func (p *versionPanel) follow(sel []store.Object) {
+	bucket := p.w.browser.loc.Bucket
+	if len(sel) != 1 || sel[0].IsFolder {
+		p.show("", "")
+		return
+	}
+	if sel[0].Key == p.key && bucket == p.bucket {
+		return
+	}
+	p.show(bucket, sel[0].Key)
+}
+
+// show switches the panel to a file ("" for none) and lists its versions
+// once the selection has settled.
+func (p *versionPanel) show(bucket, key string) {
+	p.gen++
+	p.bucket, p.key = bucket, key
+	p.versions, p.next = nil, ""
+	p.list.Refresh()
+	p.more.Hide()
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	if key == "" {
+		p.title.SetText("Versions")
+		p.status.SetText("Select a file to see its versions.")
+		return
+	}
+	p.title.SetText(path.Base(key))
+	p.status.SetText("Loading versions…")
+	gen := p.gen
+	p.timer = time.AfterFunc(versionsDelay, func() {
+		do(func() {
+			if p.gen == gen {
+				p.loadAsync("")
+			}
+		})
+	})
+}
+
+func (p *versionPanel) reload() { p.show(p.bucket, p.key) }
+
+func (p *versionPanel) loadMore() { p.loadAsync(p.next) }
+
+// loadAsync lists one page of the file's versions and appends it.
+func (p *versionPanel) loadAsync(token string) {
+	r := p.w.remote
+	if r == nil || p.loading {
+		return
+	}
+	p.loading = true
+	gen, bucket, key := p.gen, p.bucket, p.key
+	go func() {
+		page, err := r.KeyVersions(context.Background(), bucket, key, token)
+		msg := ""
+		if err != nil {
+			slog.Warn("list versions", "key", key, "err", err)
+			msg = Sentence(err)
+		}
+		do(func() {
+			p.loading = false
+			if p.gen != gen {
+				return
+			}
+			if err != nil {
+				p.status.SetText(msg)
+				return
+			}
+			p.versions = append(p.versions, page.Versions...)
+			p.next = page.Next
+			setVisible(p.more, p.next != "")
+			p.list.Refresh()
+			p.status.SetText(p.summary())
+		})
+	}()
+}
+
+func (p *versionPanel) summary() string {
+	n := len(p.versions)
+	s := plural(n, "version")
+	if p.next != "" {
+		s += " so far"
+	}
+	if n > 0 && p.versions[0].DeleteMarker {
+		s += " · deleted: undelete it from the newest entry"
+	}
+	return s
+}
+
+func (p *versionPanel) createRow() fyne.CanvasObject {
+	badge := widget.NewLabel("current")
+	badge.Importance = widget.SuccessImportance
+	when := widget.NewLabel("date")
+	detail := widget.NewLabel("size · id")
+	detail.SizeName = theme.SizeNameCaptionText
+	btn := func(icon fyne.Resource) *widget.Button {
+		b := widget.NewButtonWithIcon("", icon, nil)
+		b.Importance = widget.LowImportance
+		return b
+	}
+	buttons := container.NewHBox(btn(theme.ContentCopyIcon()), btn(theme.DownloadIcon()), btn(theme.MailForwardIcon()), btn(theme.HistoryIcon()), btn(theme.DeleteIcon()))
+	return container.NewBorder(nil, nil, nil, buttons, container.NewVBox(container.NewHBox(when, badge), detail))
+}
+
+// Button order in a row.
+const (
+	btnCopyID = iota
+	btnDownload
+	btnShare
+	btnRestore
+	btnDelete
+)
+
+func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	if i >= len(p.versions) {
+		return
+	}
+	v := p.versions[i]
+	row := o.(*fyne.Container)
+	text := row.Objects[0].(*fyne.Container)
+	head := text.Objects[0].(*fyne.Container)
+	when, badge := head.Objects[0].(*widget.Label), head.Objects[1].(*widget.Label)
+	detail := text.Objects[1].(*widget.Label)
+	buttons := row.Objects[1].(*fyne.Container).Objects
+
+	exact := p.w.browser.exact
+	if exact {
+		when.SetText(v.Modified.Local().Format("2006-01-02 15:04:05 MST"))
+	} else {
+		when.SetText(humanize.Time(v.Modified))
+	}
+	switch {
+	case v.DeleteMarker:
+		badge.SetText("deleted")
+		badge.Importance = widget.WarningImportance
+		badge.Show()
+	case v.IsLatest:
+		badge.SetText("current")
+		badge.Importance = widget.SuccessImportance
+		badge.Show()
+	default:
+		badge.Hide()
+	}
+	badge.Refresh()
+	size := humanize.Bytes(uint64(v.Size))
+	if exact {
+		size = humanize.Comma(v.Size) + " B"
+	}
+	if v.DeleteMarker {
+		size = "delete marker"
+	}
+	detail.SetText(size + " · " + shortID(v.VersionID))
+
+	copyID, down, restore, del := buttons[btnCopyID].(*widget.Button), buttons[btnDownload].(*widget.Button),
+		buttons[btnRestore].(*widget.Button), buttons[btnDelete].(*widget.Button)
+	copyID.OnTapped = func() {
+		fyne.CurrentApp().Clipboard().SetContent(v.VersionID)
+		p.status.SetText("Version ID copied.")
+	}
+	down.OnTapped = func() { p.w.downloadVersion(p.bucket, v) }
+	share := buttons[btnShare].(*widget.Button)
+	share.OnTapped = func() { p.w.showShare([]shareTarget{{Key: v.Key, VersionID: v.VersionID}}) }
+	setVisible(share, !v.DeleteMarker)
+	restore.OnTapped = func() { p.w.restoreAsync(p.bucket, v, p.reload) }
+	del.OnTapped = func() { p.w.confirmDeleteVersion(p.bucket, v, p.reload) }
+	setVisible(down, !v.DeleteMarker)
+	setVisible(restore, !v.DeleteMarker && !v.IsLatest)
+	if v.DeleteMarker {
+		del.SetIcon(theme.ContentUndoIcon())
+	} else {
+		del.SetIcon(theme.DeleteIcon())
+	}
+}
+
+// shortID is the start of a version ID, enough to tell versions apart.
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12] + "…"
+	}
+	return id
+}
+
+// downloadVersion queues a download of one version into the download
+// folder, asking when a file of that name exists.
+func (w *Window) downloadVersion(bucket string, v store.Version) {
+	q := w.queue
+	if q == nil {
+		return
+	}
+	local, err := transfer.SafeLocalPath(w.downloadDir(), path.Base(v.Key))
+	if err != nil {
+		dialog.ShowError(errors.New(capitalize(err.Error())+"."), w.win)
+		return
+	}
+	req := transfer.DownloadRequest{Bucket: bucket, Key: v.Key, VersionID: v.VersionID, Local: local, Size: v.Size}
+	exists := map[int]bool{}
+	if _, err := os.Stat(local); err == nil {
+		exists[0] = true
+	}
+	w.resolveDownloads(q, []transfer.DownloadRequest{req}, exists)
+}
+
+// restoreAsync makes an old version current by a server-side copy, with a
+// progress dialog the person can cancel (large files copy in parts).
+func (w *Window) restoreAsync(bucket string, v store.Version, after func()) {
+	r := w.remote
+	if r == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	bar := widget.NewProgressBar()
+	prog := dialog.NewCustomWithoutButtons("Restoring "+path.Base(v.Key)+"…",
+		container.NewVBox(widget.NewLabel("B2 copies the old version on top; the current one stays as a version."), bar,
+			widget.NewButton("Cancel", cancel)), w.win)
+	prog.Show()
+	go func() {
+		defer cancel()
+		_, err := r.Restore(ctx, bucket, v.Key, v.VersionID, func(done, total int64) {
+			if total > 0 {
+				do(func() { bar.SetValue(float64(done) / float64(total)) })
+			}
+		})
+		do(func() {
+			prog.Hide()
+			if err != nil {
+				dialog.ShowError(errors.New(Sentence(err)), w.win)
+				return
+			}
+			w.browser.refresh()
+			if after != nil {
+				after()
+			}
+		})
+	}()
+}
+
+// confirmDeleteVersion removes one version for good, or a delete marker
+// (which undeletes the file), after asking for the former.
+func (w *Window) confirmDeleteVersion(bucket string, v store.Version, after func()) {
+	r := w.remote
+	if r == nil {
+		return
+	}
+	run := func() {
+		go func() {
+			err := r.DeleteVersion(context.Background(), bucket, v.Key, v.VersionID)
+			do(func() {
+				if err != nil {
+					dialog.ShowError(errors.New(Sentence(err)), w.win)
+					return
+				}
+				w.browser.refresh()
+				if after != nil {
+					after()
+				}
+			})
+		}()
+	}
+	if v.DeleteMarker {
+		run() // undelete: nothing is lost
+		return
+	}
+	msg := fmt.Sprintf("This version of %s (%s, %s) is removed from B2 for good. This cannot be undone.",
+		path.Base(v.Key), humanize.Bytes(uint64(v.Size)), v.Modified.Local().Format("2006-01-02 15:04"))
+	if v.IsLatest {
+		msg += " The next older version becomes the current one."
+	}
+	d := dialog.NewConfirm("Delete this version for good?", msg, func(ok bool) {
+		if ok {
+			run()
+		}
+	}, w.win)
+	d.SetConfirmText("Delete for good")
+	d.Show()
+}
