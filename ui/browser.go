@@ -40,6 +40,10 @@ type Remote interface {
 	Rename(ctx context.Context, bucket, oldKey, newKey string) (store.Object, error)
 	RenameFolder(ctx context.Context, bucket, oldPrefix, newPrefix string, progress func(done, total int)) (int, error)
 	NewFolder(ctx context.Context, bucket, prefix string) error
+	CreateBucket(ctx context.Context, name string, v store.Visibility) error
+	DeleteBucket(ctx context.Context, name string) error
+	EmptyBucket(ctx context.Context, name string, progress func(done int)) (int, []store.DeleteFailure, error)
+	SetVisibility(ctx context.Context, name string, v store.Visibility) error
 }
 
 // snapshotEvery limits how often a loading folder is re-rendered: pages can

@@ -38,6 +38,9 @@ type sidebar struct {
 	treeGen  int // bumped per bucket; stale tree listings are dropped
 
 	onOpen func(Location)
+	// bucketActions holds the new, visibility and delete buttons, wired by
+	// the window.
+	bucketActions *fyne.Container
 
 	list       *widget.List
 	tree       *widget.Tree
@@ -109,8 +112,10 @@ func newSidebar() *sidebar {
 	}
 	s.nameBox = container.NewVBox(widget.NewLabel("Open a bucket by name:"), s.nameEntry)
 	s.nameBox.Hide()
+	s.bucketActions = container.NewHBox()
 	bucketsPane := container.NewBorder(
-		container.NewVBox(widget.NewLabelWithStyle("Buckets", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.message, s.nameBox),
+		container.NewVBox(container.NewBorder(nil, nil, widget.NewLabelWithStyle("Buckets", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.bucketActions),
+			s.message, s.nameBox),
 		nil, nil, nil, s.list)
 	treePane := container.NewBorder(
 		widget.NewLabelWithStyle("Folders", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, s.tree)

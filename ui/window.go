@@ -377,6 +377,14 @@ func (w *Window) addActions() {
 	share := widget.NewButtonWithIcon("Share", theme.MailForwardIcon(), w.shareSelected)
 	w.browser.actions.Add(share)
 	w.browser.actions.Add(asOf)
+	for _, b := range []*widget.Button{
+		widget.NewButtonWithIcon("", theme.ContentAddIcon(), w.showNewBucket),
+		widget.NewButtonWithIcon("", theme.VisibilityIcon(), w.toggleVisibility),
+		widget.NewButtonWithIcon("", theme.DeleteIcon(), w.deleteBucket),
+	} {
+		b.Importance = widget.LowImportance
+		w.sidebar.bucketActions.Add(b)
+	}
 	newDir := widget.NewButtonWithIcon("", theme.FolderNewIcon(), w.newFolder)
 	w.browser.actions.Objects = append([]fyne.CanvasObject{newDir}, w.browser.actions.Objects...)
 	w.browser.onDelete = w.deleteSelected

@@ -1,0 +1,163 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/haul-app/haul/store"
+)
+
+// dialogEntry is the n-th entry of the top dialog.
+func (h *harness) dialogEntry(n int) *widget.Entry {
+	h.t.Helper()
+	var e *widget.Entry
+	h.eventually("an entry in a dialog", func() bool {
+		top := h.w.win.Canvas().Overlays().Top()
+		if top == nil {
+			return false
+		}
+		i := 0
+		for _, o := range test.LaidOutObjects(top) {
+			if en, ok := o.(*widget.Entry); ok {
+				if i == n {
+					e = en
+					return true
+				}
+				i++
+			}
+		}
+		return false
+	})
+	return e
+}
+
+func bucketNames(t *testing.T) []string {
+	t.Helper()
+	bs, err := testClient.Buckets(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, b := range bs {
+		out = append(out, b.Name+":"+b.Visibility.String())
+	}
+	return out
+}
+
+func TestNewBucketChecksTheNameAsTyped(t *testing.T) {
+	h := newHarness(t, testClient, Location{})
+	h.eventually("buckets", func() bool { return len(h.w.sidebar.buckets) > 0 })
+	h.ui(h.w.showNewBucket)
+	name := h.dialogEntry(0)
+	h.ui(func() { test.Type(name, "ab") })
+	if txt := h.overlayText(); !strings.Contains(txt, "at least 6 characters") {
+		t.Errorf("short name: dialog says %q", txt)
+	}
+	h.ui(func() { name.SetText("b2-reserved"); name.OnChanged(name.Text) })
+	if txt := h.overlayText(); !strings.Contains(txt, "reserved") {
+		t.Errorf("b2- name: dialog says %q", txt)
+	}
+	h.ui(func() {
+		name.SetText("haul-ui-made-public")
+		name.OnChanged(name.Text)
+		for _, o := range test.LaidOutObjects(h.w.win.Canvas().Overlays().Top()) {
+			if r, ok := o.(*widget.RadioGroup); ok {
+				r.SetSelected("Public")
+			}
+		}
+	})
+	h.tapDialogButton("Create")
+	h.eventually("the new bucket listed", func() bool {
+		return slices.ContainsFunc(h.w.sidebar.buckets, func(b store.Bucket) bool { return b.Name == "haul-ui-made-public" })
+	})
+	if !slices.Contains(bucketNames(t), "haul-ui-made-public:public") {
+		t.Errorf("buckets = %v", bucketNames(t))
+	}
+	h.waitDone("")
+	if got := get(h, func() string { return h.w.browser.loc.Bucket }); got != "haul-ui-made-public" {
+		t.Errorf("opened %q", got)
+	}
+
+	// And back to private, after saying what that means.
+	h.ui(h.w.toggleVisibility)
+	h.tapDialogButton("Make private")
+	h.eventually("private", func() bool { return slices.Contains(bucketNames(t), "haul-ui-made-public:private") })
+}
+
+func TestDeleteBucketOffersToEmptyIt(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-doomed", store.Private)
+	putText(t, bucket, "a.txt", "a")
+	putText(t, bucket, "a.txt", "a2")
+	h := newHarness(t, testClient, Location{Bucket: bucket})
+	h.waitDone("")
+	h.ui(h.w.deleteBucket)
+	h.tapDialogButton("Yes")
+	typed := h.dialogEntry(0) // the "empty this bucket" form
+	h.ui(func() { test.Type(typed, bucket) })
+	h.tapDialogButton("Empty and delete")
+	h.tapDialogButton("OK") // "2 versions deleted, then the bucket…"
+	for _, b := range bucketNames(t) {
+		if strings.HasPrefix(b, bucket+":") {
+			t.Fatalf("bucket still there: %v", bucketNames(t))
+		}
+	}
+}
+
+func TestNewFolderRenameAndDelete(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-objects", store.Private)
+	putText(t, bucket, "old.txt", "o")
+	putText(t, bucket, "dir/x.txt", "x")
+	h := newHarness(t, testClient, Location{Bucket: bucket})
+	h.waitDone("")
+	b := h.w.browser
+
+	h.ui(h.w.newFolder)
+	folderName := h.dialogEntry(0)
+	h.ui(func() { test.Type(folderName, "stuff") })
+	h.tapDialogButton("Create")
+	h.eventually("the new folder", func() bool { return b.view.done && b.view.index("stuff/") >= 0 })
+
+	// F2 renames; the old name goes.
+	h.ui(func() {
+		b.selectOnly(b.view.index("old.txt"))
+		h.w.win.Canvas().Focus(b.table)
+		b.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyF2})
+	})
+	e := h.dialogEntry(0)
+	h.ui(func() { e.SetText("new.txt") })
+	h.tapDialogButton("Rename")
+	h.eventually("the renamed file", func() bool {
+		return b.view.done && b.view.index("new.txt") >= 0 && b.view.index("old.txt") < 0
+	})
+
+	// Delete hides a file after asking; it can be undeleted later.
+	h.ui(func() {
+		b.selectOnly(b.view.index("new.txt"))
+		b.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	})
+	h.tapDialogButton("Yes")
+	h.eventually("new.txt hidden", func() bool { return b.view.done && b.view.index("new.txt") < 0 })
+	if pg, err := testClient.KeyVersions(context.Background(), bucket, "new.txt", ""); err != nil || len(pg.Versions) != 2 || !pg.Versions[0].DeleteMarker {
+		t.Errorf("new.txt versions after delete: %+v, %v", pg.Versions, err)
+	}
+
+	// Shift+Delete on a folder wants its name typed, then deletes every version.
+	h.ui(func() {
+		b.selectOnly(b.view.index("dir/"))
+		h.w.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShift})
+	})
+	confirmName := h.dialogEntry(0)
+	h.ui(func() { test.Type(confirmName, "dir") })
+	h.tapDialogButton("Delete for good")
+	h.eventually("dir gone", func() bool { return b.view.done && b.view.index("dir/") < 0 })
+	if pg, err := testClient.Versions(context.Background(), store.VersionsInput{Bucket: bucket, Prefix: "dir/"}); err != nil || len(pg.Versions) != 0 {
+		t.Errorf("dir/ still has %d versions (%v)", len(pg.Versions), err)
+	}
+}
