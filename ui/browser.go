@@ -154,10 +154,10 @@ func newBrowser() *browser {
 	})
 	nav := container.NewHBox(b.backBtn, b.fwdBtn, b.upBtn, b.refreshBtn)
 	b.actions = container.NewHBox()
-	filterBox := container.NewHBox(container.NewGridWrap(fyne.NewSize(220, b.filterEntry.MinSize().Height), b.filterEntry), b.actions)
+	filterBox := container.NewGridWrap(fyne.NewSize(200, b.filterEntry.MinSize().Height), b.filterEntry)
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nav, filterBox, b.pathEntry),
-		container.NewHScroll(b.crumbs),
+		container.NewBorder(nil, nil, nil, b.actions, container.NewHScroll(b.crumbs)),
 		b.historyBar,
 	)
 	// The message spans the table's width (a wrapping label in a Center
