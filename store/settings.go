@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/haul-app/haul/internal/atomicfile"
 )
 
 // SettingsFile is the settings file's name inside the config folder.
@@ -103,7 +105,7 @@ func loadSettings(dir string) (s Settings, warning, err error) {
 	if reason == nil {
 		return s, nil, nil
 	}
-	aside, err := moveAside(path, time.Now())
+	aside, err := atomicfile.MoveAside(path, time.Now())
 	if err != nil {
 		return empty, nil, fmt.Errorf("%w (%v), and it could not be moved aside: %w", ErrSettingsBroken, reason, err)
 	}
@@ -124,26 +126,6 @@ func readAllLimited(f *os.File, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// moveAside renames path to path.broken-<time>, never replacing a file that is
-// already there.
-func moveAside(path string, now time.Time) (string, error) {
-	base := path + ".broken-" + now.UTC().Format("20060102T150405Z")
-	for i := 0; i < 100; i++ {
-		target := base
-		if i > 0 {
-			target = fmt.Sprintf("%s-%d", base, i)
-		}
-		if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err := os.Rename(path, target); err != nil {
-			return "", err
-		}
-		return target, nil
-	}
-	return "", errors.New("too many broken settings files beside it")
-}
-
 // saveSettings writes dir/settings.json atomically: a temporary file in the
 // same folder (mode 0600), synced, then renamed over the old one, then the
 // folder synced, so a crash leaves either the old file or the new one.
@@ -160,35 +142,9 @@ func saveSettings(dir string, s Settings) error {
 	if err := ensureConfigDir(dir); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, SettingsFile+".tmp-*")
-	if err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, SettingsFile), data); err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
-	tmpName := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("save settings: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("save settings: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("save settings: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save settings: %w", err)
-	}
-	if err := os.Rename(tmpName, filepath.Join(dir, SettingsFile)); err != nil {
-		return fmt.Errorf("save settings: %w", err)
-	}
-	ok = true
-	syncDir(dir)
 	return nil
 }
 
@@ -208,15 +164,4 @@ func ensureConfigDir(dir string) error {
 		}
 	}
 	return nil
-}
-
-// syncDir makes a rename durable where the platform allows it; Windows cannot
-// open a folder for syncing, and the rename is done either way.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	_ = d.Sync()
-	d.Close()
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haul-app/haul/internal/atomicfile"
 )
 
 func sampleSettings() Settings {
@@ -199,7 +201,7 @@ func TestSettingsBrokenFilesNeverOverwritten(t *testing.T) {
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		aside, err := moveAside(path, now)
+		aside, err := atomicfile.MoveAside(path, now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/haul-app/haul/internal/atomicfile"
 	"github.com/haul-app/haul/store"
 )
 
@@ -271,7 +272,7 @@ func (q *Queue) finish(ctx context.Context, j *job, st *downState, f partialFile
 	if err := place(st.Temp, st.Local, st.Replace); err != nil {
 		return fmt.Errorf("download %s: %w", st.Key, err)
 	}
-	syncDir(filepath.Dir(st.Local))
+	atomicfile.SyncDir(filepath.Dir(st.Local))
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/haul-app/haul/internal/atomicfile"
 	"github.com/haul-app/haul/store"
 )
 
@@ -85,7 +86,7 @@ func (jr *journal) load() (recs []record, warning, err error) {
 	if reason == nil {
 		return recs, nil, nil
 	}
-	aside, err := moveAside(jr.path, time.Now())
+	aside, err := atomicfile.MoveAside(jr.path, time.Now())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (%v), and it could not be moved aside: %w", ErrJournalBroken, reason, err)
 	}
@@ -253,63 +254,8 @@ func (jr *journal) write(recs []record) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("write the transfer journal: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, journalName+".tmp-*")
-	if err != nil {
+	if err := atomicfile.WriteFile(jr.path, append(data, '\n')); err != nil {
 		return fmt.Errorf("write the transfer journal: %w", err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("write the transfer journal: %w", err)
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		return fmt.Errorf("write the transfer journal: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write the transfer journal: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write the transfer journal: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), jr.path); err != nil {
-		return fmt.Errorf("write the transfer journal: %w", err)
-	}
-	ok = true
-	syncDir(dir)
 	return nil
-}
-
-// moveAside renames path to path.broken-<UTC time>, never over another file.
-func moveAside(path string, now time.Time) (string, error) {
-	base := path + ".broken-" + now.UTC().Format("20060102T150405Z")
-	for i := range 100 {
-		target := base
-		if i > 0 {
-			target = fmt.Sprintf("%s-%d", base, i)
-		}
-		if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err := os.Rename(path, target); err != nil {
-			return "", err
-		}
-		return target, nil
-	}
-	return "", errors.New("too many broken journals beside it")
-}
-
-// syncDir makes a rename durable where the platform allows it (not on
-// Windows, where the rename is durable enough).
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	_ = d.Sync()
-	d.Close()
 }
