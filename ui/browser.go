@@ -307,14 +307,7 @@ func (b *browser) loadAsync(ctx context.Context, gen int, r Remote, m *folderMod
 			return
 		}
 		if err != nil {
-			slog.Warn("list failed", "bucket", loc.Bucket, "prefix", loc.Prefix, "err", err)
-			msg := Sentence(err)
-			do(func() {
-				if b.gen == gen {
-					b.loading.Hide()
-					b.showError(msg)
-				}
-			})
+			b.listFailedAsync(gen, loc, err)
 			return
 		}
 		done := page.Next == ""
@@ -336,6 +329,19 @@ func (b *browser) loadAsync(ctx context.Context, gen int, r Remote, m *folderMod
 		}
 		token = page.Next
 	}
+}
+
+// listFailedAsync shows why a folder could not be listed, unless the
+// person has gone elsewhere since; the raw error goes to the log.
+func (b *browser) listFailedAsync(gen int, loc Location, err error) {
+	slog.Warn("list failed", "bucket", loc.Bucket, "prefix", loc.Prefix, "err", err)
+	msg := Sentence(err)
+	do(func() {
+		if b.gen == gen {
+			b.loading.Hide()
+			b.showError(msg)
+		}
+	})
 }
 
 // currentSpec reads the sort and filter the person wants now; they may have

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -42,14 +41,7 @@ func (b *browser) loadVersionsAsync(ctx context.Context, gen int, r Remote, loc 
 			return
 		}
 		if err != nil {
-			slog.Warn("list versions failed", "bucket", loc.Bucket, "prefix", loc.Prefix, "err", err)
-			msg := Sentence(err)
-			do(func() {
-				if b.gen == gen {
-					b.loading.Hide()
-					b.showError(msg)
-				}
-			})
+			b.listFailedAsync(gen, loc, err)
 			return
 		}
 		state.Add(page)
