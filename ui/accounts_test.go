@@ -53,13 +53,17 @@ func newAccountsHarness(t *testing.T) (*harness, *store.Accounts, *atomic.Int32)
 	}
 	a := test.NewTempApp(t)
 	h := &harness{t: t, views: make(chan *folderView, 1024)}
-	h.w = NewWindow(a, Deps{
-		Accounts:  book,
-		Authorize: (&store.Authorizer{BaseURL: srv.URL}).Authorize,
-		Connect:   func(context.Context, store.Account) (Remote, error) { return testClient, nil },
-		Sandbox:   &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
+	// Built under the UI lock: a previous test's goroutines may still hand
+	// work to widgets.
+	h.ui(func() {
+		h.w = NewWindow(a, Deps{
+			Accounts:  book,
+			Authorize: (&store.Authorizer{BaseURL: srv.URL}).Authorize,
+			Connect:   func(context.Context, store.Account) (Remote, error) { return testClient, nil },
+			Sandbox:   &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
+		})
+		h.w.browser.onView = func(v *folderView) { h.views <- v }
 	})
-	h.w.browser.onView = func(v *folderView) { h.views <- v }
 	h.ui(h.w.Show)
 	t.Cleanup(func() { h.ui(h.w.win.Close) })
 	return h, book, &hits

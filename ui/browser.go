@@ -44,7 +44,13 @@ type Remote interface {
 	DeleteBucket(ctx context.Context, name string) error
 	EmptyBucket(ctx context.Context, name string, progress func(done int)) (int, []store.DeleteFailure, error)
 	SetVisibility(ctx context.Context, name string, v store.Visibility) error
+	Properties(ctx context.Context, bucket, key string) (store.Properties, error)
+	Preview(ctx context.Context, bucket, key, versionID string, max int64) ([]byte, error)
+	UpdateMetadata(ctx context.Context, bucket, key, contentType string, meta map[string]string) (store.Object, error)
+	SearchPage(ctx context.Context, bucket, prefix, sub, token string) (matches []store.Object, next string, err error)
 }
+
+var _ Remote = (*store.Client)(nil)
 
 // snapshotEvery limits how often a loading folder is re-rendered: pages can
 // arrive faster than a person can read, and each snapshot may sort.
@@ -84,6 +90,8 @@ type browser struct {
 	// renames it; the window wires both.
 	onDelete func(forGood bool)
 	onRename func()
+	// onOpenFile opens a file's properties (Enter, double-click).
+	onOpenFile func()
 	// onView is told after each snapshot is shown (tests wait on it).
 	onView func(*folderView)
 

@@ -27,12 +27,16 @@ func newHarness(t *testing.T, r Remote, start Location) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
 	h := &harness{t: t, views: make(chan *folderView, 1024)}
-	h.w = NewWindow(a, Deps{
-		Connect: func(context.Context, store.Account) (Remote, error) { return r, nil },
-		Sandbox: &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
-		Start:   start,
+	// Built under the UI lock: a previous test's goroutines may still hand
+	// work to widgets.
+	h.ui(func() {
+		h.w = NewWindow(a, Deps{
+			Connect: func(context.Context, store.Account) (Remote, error) { return r, nil },
+			Sandbox: &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
+			Start:   start,
+		})
+		h.w.browser.onView = func(v *folderView) { h.views <- v }
 	})
-	h.w.browser.onView = func(v *folderView) { h.views <- v }
 	h.w.win.Resize(fyne.NewSize(1200, 800))
 	h.ui(h.w.Show)
 	t.Cleanup(func() { h.ui(func() { h.w.browser.stopLoading(); h.w.win.Close() }) })
@@ -429,11 +433,15 @@ func TestRestrictedKeyOpensItsBucket(t *testing.T) {
 	acct.Restriction = &store.Restriction{Bucket: sandbox.PrivateBucket, Capabilities: []string{"listFiles", "readFiles"}}
 	a := test.NewTempApp(t)
 	h := &harness{t: t, views: make(chan *folderView, 1024)}
-	h.w = NewWindow(a, Deps{
-		Connect: func(context.Context, store.Account) (Remote, error) { return testClient, nil },
-		Sandbox: &SandboxInfo{Account: acct},
+	// Built under the UI lock: a previous test's goroutines may still hand
+	// work to widgets.
+	h.ui(func() {
+		h.w = NewWindow(a, Deps{
+			Connect: func(context.Context, store.Account) (Remote, error) { return testClient, nil },
+			Sandbox: &SandboxInfo{Account: acct},
+		})
+		h.w.browser.onView = func(v *folderView) { h.views <- v }
 	})
-	h.w.browser.onView = func(v *folderView) { h.views <- v }
 	h.ui(h.w.Show)
 	defer h.ui(h.w.win.Close)
 	h.waitDone("")

@@ -89,13 +89,16 @@ func (b *browser) selection() []store.Object {
 	return out
 }
 
-// openSelected enters a selected folder. Files have nothing to open yet.
+// openSelected enters a selected folder, or shows a file's properties.
 func (b *browser) openSelected() {
 	sel := b.selection()
-	if len(sel) != 1 || !sel[0].IsFolder {
-		return
+	switch {
+	case len(sel) != 1:
+	case sel[0].IsFolder:
+		b.open(Location{Bucket: b.loc.Bucket, Prefix: sel[0].Key})
+	case b.onOpenFile != nil && !sel[0].Deleted:
+		b.onOpenFile()
 	}
-	b.open(Location{Bucket: b.loc.Bucket, Prefix: sel[0].Key})
 }
 
 func (b *browser) selectionChanged() {

@@ -31,13 +31,17 @@ func newTransferHarness(t *testing.T, folder string, opts transfer.Options) (*ha
 	t.Cleanup(func() { q.Close() })
 	a := test.NewTempApp(t)
 	h := &harness{t: t, views: make(chan *folderView, 1024)}
-	h.w = NewWindow(a, Deps{
-		Connect:   func(context.Context, store.Account) (Remote, error) { return testClient, nil },
-		OpenQueue: func(store.Account, Remote) (Queue, error) { return q, nil },
-		Sandbox:   &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
-		Start:     Location{Bucket: pagingBucket, Prefix: folder},
+	// Built under the UI lock: a previous test's goroutines may still hand
+	// work to widgets.
+	h.ui(func() {
+		h.w = NewWindow(a, Deps{
+			Connect:   func(context.Context, store.Account) (Remote, error) { return testClient, nil },
+			OpenQueue: func(store.Account, Remote) (Queue, error) { return q, nil },
+			Sandbox:   &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
+			Start:     Location{Bucket: pagingBucket, Prefix: folder},
+		})
+		h.w.browser.onView = func(v *folderView) { h.views <- v }
 	})
-	h.w.browser.onView = func(v *folderView) { h.views <- v }
 	h.ui(h.w.Show)
 	t.Cleanup(func() { h.ui(h.w.win.Close) })
 	h.waitDone(folder)

@@ -347,6 +347,8 @@ func (w *Window) addShortcuts() {
 	})
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func(fyne.Shortcut) { w.chooseDownload() })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShift}, func(fyne.Shortcut) { w.deleteSelected(true) })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func(fyne.Shortcut) { w.showSearch() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { w.showProperties() })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
 		switch e.Name {
 		case fyne.KeyF5:
@@ -387,6 +389,9 @@ func (w *Window) addActions() {
 	}
 	newDir := widget.NewButtonWithIcon("", theme.FolderNewIcon(), w.newFolder)
 	w.browser.actions.Objects = append([]fyne.CanvasObject{newDir}, w.browser.actions.Objects...)
+	search := widget.NewButtonWithIcon("", theme.SearchIcon(), w.showSearch)
+	w.browser.actions.Add(search)
+	w.browser.onOpenFile = w.showProperties
 	w.browser.onDelete = w.deleteSelected
 	w.browser.onRename = w.renameSelected
 	w.browser.restoreBtn.OnTapped = w.restoreAsOf
@@ -408,6 +413,7 @@ func (w *Window) showMenu(pos fyne.Position) {
 			fyne.NewMenuItem("Download to "+dir, func() { w.download(sel, dir) }),
 			fyne.NewMenuItem("Download to…", w.chooseDownload),
 			fyne.NewMenuItem("Share…", w.shareSelected),
+			fyne.NewMenuItem("Properties… (Alt+Enter)", w.showProperties),
 			fyne.NewMenuItem("Rename… (F2)", w.renameSelected),
 			fyne.NewMenuItem("Delete (Del)", func() { w.deleteSelected(false) }),
 			fyne.NewMenuItem("Delete for good (Shift+Del)", func() { w.deleteSelected(true) }),
@@ -421,6 +427,7 @@ func (w *Window) showMenu(pos fyne.Position) {
 		)
 	}
 	items = append(items, fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Search this folder… (Ctrl+Shift+F)", w.showSearch),
 		fyne.NewMenuItem("Upload files here…", w.chooseUploadFile),
 		fyne.NewMenuItem("Upload a folder here…", w.chooseUploadFolder))
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), w.win.Canvas(), pos)
