@@ -155,6 +155,9 @@ func run(forceSandbox bool, args []string) error {
 		}
 		opts := transfer.DefaultOptions()
 		opts.JournalDir = filepath.Join(dir, "transfers", journalName(acct.ID))
+		prefs := fyne.CurrentApp().Preferences()
+		opts.FilesAtOnce = prefs.IntWithFallback(ui.PrefFilesAtOnce, opts.FilesAtOnce)
+		opts.PartsPerFile = prefs.IntWithFallback(ui.PrefPartsPerFile, opts.PartsPerFile)
 		q, warning, err := transfer.NewQueue(c, opts)
 		if err != nil {
 			return nil, err

@@ -58,12 +58,13 @@ type transfersPanel struct {
 	// that finished since the last one.
 	onTick func(s transfer.Snapshot, finished []transfer.JobStatus)
 
-	list    *widget.List
-	totals  *widget.Label
-	toggle  *widget.Button
-	encrypt *widget.Check // server-side encryption with B2-managed keys for new uploads
-	body    *fyne.Container
-	content fyne.CanvasObject
+	list     *widget.List
+	totals   *widget.Label
+	toggle   *widget.Button
+	encrypt  *widget.Check  // server-side encryption with B2-managed keys for new uploads
+	settings *widget.Button // opens the transfer settings; wired by the window
+	body     *fyne.Container
+	content  fyne.CanvasObject
 }
 
 func newTransfersPanel() *transfersPanel {
@@ -82,9 +83,10 @@ func newTransfersPanel() *transfersPanel {
 		fyne.CurrentApp().Preferences().SetBool(prefEncryptUploads, on)
 	})
 	p.encrypt.SetChecked(fyne.CurrentApp().Preferences().Bool(prefEncryptUploads))
+	p.settings = widget.NewButtonWithIcon("", theme.SettingsIcon(), nil)
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(p.toggle, widget.NewLabelWithStyle("Transfers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
-		container.NewHBox(p.encrypt, pauseAll, resumeAll, clearDone), p.totals)
+		container.NewHBox(p.encrypt, pauseAll, resumeAll, clearDone, p.settings), p.totals)
 	p.body = container.NewStack(container.New(&fixedHeight{h: 190}, p.list))
 	p.body.Hide()
 	p.content = container.NewBorder(widget.NewSeparator(), nil, nil, nil, container.NewVBox(header, p.body))

@@ -129,6 +129,7 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.win.SetOnDropped(w.onDropped)
 	w.win.SetOnClosed(w.transfers.stopTicker)
 	w.transfers.onTick = w.afterUploads
+	w.transfers.settings.OnTapped = w.showTransferSettings
 	for _, n := range d.Notices {
 		w.addNotice(n)
 	}
@@ -276,6 +277,9 @@ func (w *Window) switchAccount(a store.Account, loc Location) {
 				w.addNotice("Transfers: " + Sentence(qerr))
 			}
 			w.remote, w.queue = r, q
+			if q != nil {
+				applyLimits(q, fyne.CurrentApp().Preferences())
+			}
 			w.transfers.setQueue(q)
 			restricted := ""
 			if a.Restriction != nil && a.Restriction.Bucket != "" && !a.Restriction.Can("listAllBucketNames") {

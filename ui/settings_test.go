@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/haul-app/haul/transfer"
+)
+
+// recordingQueue is the real queue, remembering the limits it was given.
+type recordingQueue struct {
+	*transfer.Queue
+	up, down float64
+}
+
+func (r *recordingQueue) SetLimits(up, down float64) {
+	r.up, r.down = up, down
+	r.Queue.SetLimits(up, down)
+}
+
+func TestTransferSettingsSaveAndApplyLimits(t *testing.T) {
+	h, q := newTransferHarness(t, fmt.Sprintf("settings-%d/", time.Now().UnixNano()), transfer.DefaultOptions())
+	rec := &recordingQueue{Queue: q}
+	h.ui(func() { h.w.queue = rec; h.w.showTransferSettings() })
+	entries := []string{"2", "3", "1.5", ""}
+	for i, v := range entries {
+		e := h.dialogEntry(i)
+		h.ui(func() { e.SetText(""); test.Type(e, v) })
+	}
+	h.tapDialogButton("Save")
+	prefs := get(h, func() fyne.Preferences { return fyne.CurrentApp().Preferences() })
+	if prefs.Int(PrefFilesAtOnce) != 2 || prefs.Int(PrefPartsPerFile) != 3 || prefs.Float(PrefUploadMBs) != 1.5 || prefs.Float(PrefDownloadMBs) != 0 {
+		t.Errorf("saved %d files, %d parts, %v up, %v down", prefs.Int(PrefFilesAtOnce), prefs.Int(PrefPartsPerFile),
+			prefs.Float(PrefUploadMBs), prefs.Float(PrefDownloadMBs))
+	}
+	if got := get(h, func() float64 { return rec.up }); got != 1.5e6 || rec.down != 0 {
+		t.Errorf("queue limits = %v up, %v down; want 1.5 MB/s up and none down", got, rec.down)
+	}
+}
