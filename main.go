@@ -158,6 +158,8 @@ func run(forceSandbox bool, args []string) error {
 		prefs := fyne.CurrentApp().Preferences()
 		opts.FilesAtOnce = prefs.IntWithFallback(ui.PrefFilesAtOnce, opts.FilesAtOnce)
 		opts.PartsPerFile = prefs.IntWithFallback(ui.PrefPartsPerFile, opts.PartsPerFile)
+		opts.UploadLimit = prefs.Float(ui.PrefUploadMBs) * 1e6
+		opts.DownloadLimit = prefs.Float(ui.PrefDownloadMBs) * 1e6
 		q, warning, err := transfer.NewQueue(c, opts)
 		if err != nil {
 			return nil, err

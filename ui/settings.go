@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// Preference keys of the transfer settings. Main reads the first two when
-// it creates a queue; the limits apply at once.
+// Preference keys of the transfer settings. Main reads them all when it
+// creates a queue; the dialog also applies the limits to the running queue.
 const (
 	PrefFilesAtOnce  = "transfer.filesAtOnce"
 	PrefPartsPerFile = "transfer.partsPerFile"

@@ -277,9 +277,6 @@ func (w *Window) switchAccount(a store.Account, loc Location) {
 				w.addNotice("Transfers: " + Sentence(qerr))
 			}
 			w.remote, w.queue = r, q
-			if q != nil {
-				applyLimits(q, fyne.CurrentApp().Preferences())
-			}
 			w.transfers.setQueue(q)
 			restricted := ""
 			if a.Restriction != nil && a.Restriction.Bucket != "" && !a.Restriction.Can("listAllBucketNames") {
