@@ -130,7 +130,7 @@ func TestCopySmall(t *testing.T) {
 func TestUpdateMetadata(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	const bucket, key = "haul-props", "notes/todo.txt"
+	const bucket, key = "haul-props", "notes/list.txt"
 	mustCreate(t, e.c, bucket, Private)
 	modified := time.Date(2022, 1, 2, 3, 4, 5, 0, time.UTC)
 	if _, err := e.c.Put(ctx, PutInput{Bucket: bucket, Key: key, Body: strings.NewReader("milk, eggs"), Modified: modified,
