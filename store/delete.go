@@ -36,21 +36,39 @@ type DeleteFailure struct {
 // a version ID the server never issued is a failure (versitygw:
 // InvalidArgument, "Invalid version id specified").
 func (c *Client) DeleteObjects(ctx context.Context, bucket string, ids []ObjectID, progress func(done int)) (deleted int, failures []DeleteFailure, err error) {
-	done := 0
+	d := deletion{c: c, bucket: bucket, progress: progress}
 	for start := 0; start < len(ids); start += deleteBatch {
-		batch := ids[start:min(start+deleteBatch, len(ids))]
-		n, failed, err := c.deleteBatch(ctx, bucket, batch)
-		deleted += n
-		failures = append(failures, failed...)
-		if err != nil {
-			return deleted, failures, err
-		}
-		done += len(batch)
-		if progress != nil {
-			progress(done)
+		if err := d.batch(ctx, ids[start:min(start+deleteBatch, len(ids))]); err != nil {
+			return d.deleted, d.failures, err
 		}
 	}
-	return deleted, failures, nil
+	return d.deleted, d.failures, nil
+}
+
+// deletion adds up the batches of one bulk delete and reports progress
+// after each.
+type deletion struct {
+	c        *Client
+	bucket   string
+	progress func(done int)
+	deleted  int
+	done     int
+	failures []DeleteFailure
+}
+
+// batch deletes one batch of at most 1,000 ids and counts it.
+func (d *deletion) batch(ctx context.Context, ids []ObjectID) error {
+	n, failed, err := d.c.deleteBatch(ctx, d.bucket, ids)
+	d.deleted += n
+	d.failures = append(d.failures, failed...)
+	if err != nil {
+		return err
+	}
+	d.done += len(ids)
+	if d.progress != nil {
+		d.progress(d.done)
+	}
+	return nil
 }
 
 // deleteBatch sends one DeleteObjects request for at most 1,000 ids.
@@ -120,7 +138,7 @@ func (c *Client) DeleteAll(ctx context.Context, bucket, keyOrPrefix string, pref
 // from a deleted version with an empty last page, and S3 promises nothing
 // either.
 func (c *Client) purge(ctx context.Context, bucket, prefix string, exact bool, progress func(done int)) (deleted int, failures []DeleteFailure, err error) {
-	done := 0
+	d := deletion{c: c, bucket: bucket, progress: progress}
 	l := c.versionLister(bucket, prefix)
 	refs, err := l.next(ctx)
 	for err == nil {
@@ -142,23 +160,16 @@ func (c *Client) purge(ctx context.Context, bucket, prefix string, exact bool, p
 			}
 		}
 		if len(ids) > 0 {
-			n, failed, err := c.deleteBatch(ctx, bucket, ids)
-			deleted += n
-			failures = append(failures, failed...)
-			if err != nil {
-				return deleted, failures, err
-			}
-			done += len(ids)
-			if progress != nil {
-				progress(done)
+			if err := d.batch(ctx, ids); err != nil {
+				return d.deleted, d.failures, err
 			}
 		}
 		if last {
-			return deleted, failures, nil
+			return d.deleted, d.failures, nil
 		}
 		refs = next
 	}
-	return deleted, failures, err
+	return d.deleted, d.failures, err
 }
 
 // DeleteFolder hides every current file under the folder prefix (a
@@ -175,7 +186,7 @@ func (c *Client) DeleteFolder(ctx context.Context, bucket, prefix string, progre
 	if !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	done := 0
+	d := deletion{c: c, bucket: bucket, progress: progress}
 	keys, next, err := c.keysPage(ctx, bucket, prefix, "")
 	for err == nil {
 		// The next page is listed before this one is hidden, for the
@@ -192,23 +203,16 @@ func (c *Client) DeleteFolder(ctx context.Context, bucket, prefix string, progre
 			for i, k := range keys {
 				ids[i] = ObjectID{Key: k}
 			}
-			n, failed, err := c.deleteBatch(ctx, bucket, ids)
-			deleted += n
-			failures = append(failures, failed...)
-			if err != nil {
-				return deleted, failures, err
-			}
-			done += len(ids)
-			if progress != nil {
-				progress(done)
+			if err := d.batch(ctx, ids); err != nil {
+				return d.deleted, d.failures, err
 			}
 		}
 		if next == "" {
-			return deleted, failures, nil
+			return d.deleted, d.failures, nil
 		}
 		keys, next = nextKeys, nextToken
 	}
-	return deleted, failures, err
+	return d.deleted, d.failures, err
 }
 
 // keysPage lists one page (at most 1,000) of every key under prefix,
