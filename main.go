@@ -176,13 +176,16 @@ func run(forceSandbox bool, args []string) error {
 }
 
 // quitOnSignal closes the app cleanly on Ctrl+C or SIGTERM, so the sandbox
-// is stopped and its temporary data removed.
+// is stopped and its temporary data removed. Fyne catches these signals
+// too, once running; ours also stops the widgets' background work first,
+// and covers a signal that arrives before the event loop starts.
 func quitOnSignal(a fyne.App) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
 		slog.Info("quitting on signal")
+		ui.Quitting()
 		fyne.Do(a.Quit)
 	}()
 }

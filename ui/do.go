@@ -2,6 +2,7 @@ package ui
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 )
@@ -14,17 +15,33 @@ import (
 // harness.ui) when they act and look.
 var uiMu sync.Mutex
 
+// closing is set once the window is going away. From then on, work handed to
+// the widgets is dropped: while Fyne shuts down it runs fyne.Do callbacks
+// inline on the caller's goroutine, and a late progress tick or listing page
+// would touch a widget from the wrong thread.
+var closing atomic.Bool
+
 // do hands fn to the Fyne goroutine. Background goroutines use it, never
 // fyne.Do directly, and never touch a widget outside it.
 func do(fn func()) {
 	uiMu.Lock()
 	defer uiMu.Unlock()
-	fyne.Do(fn)
+	fyne.Do(guard(fn))
 }
 
-// doAndWait is do, returning once fn has run.
+// doAndWait is do, returning once fn has run (or been dropped).
 func doAndWait(fn func()) {
 	uiMu.Lock()
 	defer uiMu.Unlock()
-	fyne.DoAndWait(fn)
+	fyne.DoAndWait(guard(fn))
+}
+
+// guard checks closing when fn is about to run, not when it is queued, so a
+// callback queued just before the window closed is dropped too.
+func guard(fn func()) func() {
+	return func() {
+		if !closing.Load() {
+			fn()
+		}
+	}
 }

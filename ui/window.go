@@ -91,6 +91,7 @@ type Window struct {
 
 // NewWindow builds the main window; call ShowAndRun or Show.
 func NewWindow(a fyne.App, d Deps) *Window {
+	closing.Store(false)
 	w := &Window{win: a.NewWindow("Haul"), deps: d, browser: newBrowser(), sidebar: newSidebar(), transfers: newTransfersPanel()}
 	w.win.SetIcon(a.Metadata().Icon)
 	w.versions = newVersionPanel(w)
@@ -127,7 +128,7 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.addShortcuts()
 	w.addActions()
 	w.win.SetOnDropped(w.onDropped)
-	w.win.SetOnClosed(w.transfers.stopTicker)
+	w.win.SetOnClosed(w.closed)
 	w.transfers.onTick = w.afterUploads
 	w.transfers.settings.OnTapped = w.showTransferSettings
 	for _, n := range d.Notices {
@@ -136,6 +137,19 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.reloadAccounts()
 	return w
 }
+
+// closed runs on the Fyne goroutine when the window goes away: nothing may
+// touch the widgets after it.
+func (w *Window) closed() {
+	closing.Store(true)
+	w.transfers.stopTicker()
+}
+
+// Quitting tells the widgets' background work that the app is about to stop,
+// from any goroutine. Call it before App.Quit on a signal: Fyne quits on
+// SIGINT and SIGTERM by itself without closing the window, and once its loop
+// has stopped it runs fyne.Do callbacks on the caller's goroutine.
+func Quitting() { closing.Store(true) }
 
 // Fyne returns the underlying window.
 func (w *Window) Fyne() fyne.Window { return w.win }
