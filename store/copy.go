@@ -94,12 +94,11 @@ func (c *Client) Copy(ctx context.Context, bucket, srcKey, dstKey string, o Copy
 			return Object{}, &Error{Op: op, Bucket: bucket, Key: dstKey, Kind: ErrInvalidName, Message: err.Error(), Err: err}
 		}
 	}
-	source := copySource(bucket, srcKey, src.VersionID)
 	if src.Size <= copyThreshold {
 		req := &s3.CopyObjectInput{
 			Bucket:     aws.String(bucket),
 			Key:        aws.String(dstKey),
-			CopySource: aws.String(source),
+			CopySource: aws.String(copySource(bucket, srcKey, src.VersionID)),
 		}
 		// A copy onto its own key must change the metadata for S3 servers
 		// such as versitygw (InvalidRequest otherwise), even from another
@@ -128,7 +127,7 @@ func (c *Client) Copy(ctx context.Context, bucket, srcKey, dstKey string, o Copy
 		}
 		return obj, nil
 	}
-	return c.copyParts(ctx, bucket, dstKey, source, src, contentType, meta, o)
+	return c.copyParts(ctx, bucket, dstKey, src, contentType, meta, o)
 }
 
 // replacedMeta is the content type and metadata a REPLACE copy stores.
@@ -153,29 +152,59 @@ func replacedMeta(src ObjectInfo, o CopyOptions) (string, map[string]string, err
 	return contentType, meta, err
 }
 
+// CopyPartSize is the part size of a large copy of size bytes: want (0
+// means 100 MB), raised to B2's 5,000,000-byte minimum and as far as needed
+// to stay within 10,000 parts, and capped at B2's largest part.
+func CopyPartSize(size, want int64) int64 {
+	if want <= 0 {
+		want = defaultCopyPartSize
+	}
+	return min(max(want, MinPartSize, (size+MaxPartCount-1)/MaxPartCount), MaxPartSize)
+}
+
+// StartCopy starts the multipart upload of a large copy of src onto dstKey:
+// it carries the content type, metadata and B2-managed encryption that the
+// copy should have (the source's unless replaced), because UploadPartCopy
+// carries none.
+func (c *Client) StartCopy(ctx context.Context, bucket, dstKey string, src ObjectInfo) (uploadID string, err error) {
+	return c.CreateMultipart(ctx, bucket, dstKey, UploadOptions{
+		ContentType: src.ContentType, Metadata: src.Metadata,
+		SSE: src.SSE == string(types.ServerSideEncryptionAes256),
+	})
+}
+
+// CopyPart copies bytes [first, first+length) of one version of srcKey as
+// part number of the multipart upload uploadID of dstKey, inside B2: no
+// data passes through Haul. A vanished source version is ErrNotFound.
+func (c *Client) CopyPart(ctx context.Context, bucket, dstKey, uploadID string, number int32, srcKey, srcVersionID string, first, length int64) (Part, error) {
+	out, err := c.s3.UploadPartCopy(ctx, &s3.UploadPartCopyInput{
+		Bucket:          aws.String(bucket),
+		Key:             aws.String(dstKey),
+		UploadId:        aws.String(uploadID),
+		PartNumber:      aws.Int32(number),
+		CopySource:      aws.String(copySource(bucket, srcKey, srcVersionID)),
+		CopySourceRange: aws.String("bytes=" + strconv.FormatInt(first, 10) + "-" + strconv.FormatInt(first+length-1, 10)),
+	})
+	if err != nil {
+		return Part{}, wrapErr("copy part "+strconv.Itoa(int(number)), bucket, dstKey, err)
+	}
+	etag := ""
+	if out.CopyPartResult != nil {
+		etag = aws.ToString(out.CopyPartResult.ETag)
+	}
+	return Part{Number: number, ETag: etag, Size: length}, nil
+}
+
 // copyParts copies a large object as a multipart upload of UploadPartCopy
 // ranges, and aborts the upload if anything fails.
-func (c *Client) copyParts(ctx context.Context, bucket, dstKey, source string, src ObjectInfo, contentType string, meta map[string]string, o CopyOptions) (Object, error) {
-	partSize := o.PartSize
-	if partSize <= 0 {
-		partSize = defaultCopyPartSize
-	}
-	partSize = min(max(partSize, MinPartSize, (src.Size+MaxPartCount-1)/MaxPartCount), MaxPartSize)
-	create := &s3.CreateMultipartUploadInput{
-		Bucket:      aws.String(bucket),
-		Key:         aws.String(dstKey),
-		ContentType: aws.String(contentType),
-		Metadata:    meta,
-	}
-	if src.SSE == string(types.ServerSideEncryptionAes256) {
-		create.ServerSideEncryption = types.ServerSideEncryptionAes256
-	}
-	out, err := c.s3.CreateMultipartUpload(ctx, create)
+func (c *Client) copyParts(ctx context.Context, bucket, dstKey string, src ObjectInfo, contentType string, meta map[string]string, o CopyOptions) (Object, error) {
+	info := src
+	info.ContentType, info.Metadata = contentType, meta
+	uploadID, err := c.StartCopy(ctx, bucket, dstKey, info)
 	if err != nil {
-		return Object{}, wrapErr("copy", bucket, dstKey, err)
+		return Object{}, err
 	}
-	uploadID := aws.ToString(out.UploadId)
-	parts, err := c.copyRanges(ctx, bucket, dstKey, uploadID, source, src.Size, partSize, o.Progress)
+	parts, err := c.copyRanges(ctx, bucket, dstKey, uploadID, src, CopyPartSize(src.Size, o.PartSize), o.Progress)
 	if err == nil {
 		var obj Object
 		if obj, err = c.CompleteMultipart(ctx, bucket, dstKey, uploadID, parts); err == nil {
@@ -192,7 +221,8 @@ func (c *Client) copyParts(ctx context.Context, bucket, dstKey, source string, s
 
 // copyRanges copies the parts of a large copy, copyParallel at a time, and
 // returns them in number order.
-func (c *Client) copyRanges(ctx context.Context, bucket, dstKey, uploadID, source string, size, partSize int64, progress func(done, total int64)) ([]Part, error) {
+func (c *Client) copyRanges(ctx context.Context, bucket, dstKey, uploadID string, src ObjectInfo, partSize int64, progress func(done, total int64)) ([]Part, error) {
+	size := src.Size
 	n := int((size + partSize - 1) / partSize)
 	parts := make([]Part, n)
 	var mu sync.Mutex // serialises progress calls and their running total
@@ -202,27 +232,14 @@ func (c *Client) copyRanges(ctx context.Context, bucket, dstKey, uploadID, sourc
 	for i := range n {
 		g.Go(func() error {
 			first := int64(i) * partSize
-			length := min(partSize, size-first)
-			number := int32(i + 1)
-			out, err := c.s3.UploadPartCopy(gctx, &s3.UploadPartCopyInput{
-				Bucket:          aws.String(bucket),
-				Key:             aws.String(dstKey),
-				UploadId:        aws.String(uploadID),
-				PartNumber:      aws.Int32(number),
-				CopySource:      aws.String(source),
-				CopySourceRange: aws.String("bytes=" + strconv.FormatInt(first, 10) + "-" + strconv.FormatInt(first+length-1, 10)),
-			})
+			p, err := c.CopyPart(gctx, bucket, dstKey, uploadID, int32(i+1), src.Key, src.VersionID, first, min(partSize, size-first))
 			if err != nil {
-				return wrapErr("copy part "+strconv.Itoa(int(number)), bucket, dstKey, err)
+				return err
 			}
-			etag := ""
-			if out.CopyPartResult != nil {
-				etag = aws.ToString(out.CopyPartResult.ETag)
-			}
-			parts[i] = Part{Number: number, ETag: etag, Size: length}
+			parts[i] = p
 			mu.Lock()
 			defer mu.Unlock()
-			done += length
+			done += p.Size
 			if progress != nil {
 				progress(done, size)
 			}
@@ -275,14 +292,25 @@ func (c *Client) Rename(ctx context.Context, bucket, oldKey, newKey string) (Obj
 	return obj, nil
 }
 
+// FolderMoveOptions tune RenameFolder.
+type FolderMoveOptions struct {
+	// Progress, when not nil, is called with (0, total) once the folder is
+	// listed and after each file with the files moved or handed off so far.
+	Progress func(done, total int)
+	// HandOff, when not nil, is offered each file before it is moved.
+	// Returning true means the caller moves it: Haul hands files above
+	// MaxCopy (copies in parts, which take minutes) to the transfer queue.
+	// RenameFolder then skips it and counts it as handed off.
+	HandOff func(oldKey, newKey string, size int64) bool
+}
+
 // RenameFolder moves every key under oldPrefix (listed recursively first,
 // placeholders included) to the same place under newPrefix, one file at a
-// time as Rename does; trailing slashes are added when missing. progress,
-// when not nil, is called with (0, total) once the folder is listed and
-// after each file with the files moved so far. The first failure stops the
-// move: moved says how many files were moved before it, and the error names
-// the file. Each old name stays behind as a hidden version, as with Rename.
-func (c *Client) RenameFolder(ctx context.Context, bucket, oldPrefix, newPrefix string, progress func(done, total int)) (moved int, err error) {
+// time as Rename does; trailing slashes are added when missing. The first
+// failure stops the move: moved says how many files were moved before it,
+// and the error names the file. Each old name stays behind as a hidden
+// version, as with Rename. handedOff counts the files o.HandOff took.
+func (c *Client) RenameFolder(ctx context.Context, bucket, oldPrefix, newPrefix string, o FolderMoveOptions) (moved, handedOff int, err error) {
 	const op = "move folder"
 	if !strings.HasSuffix(oldPrefix, "/") {
 		oldPrefix += "/"
@@ -292,40 +320,45 @@ func (c *Client) RenameFolder(ctx context.Context, bucket, oldPrefix, newPrefix 
 	}
 	switch {
 	case oldPrefix == "/" || newPrefix == "/":
-		return 0, &Error{Op: op, Bucket: bucket, Key: oldPrefix, Kind: ErrInvalidName, Message: "no folder named"}
+		return 0, 0, &Error{Op: op, Bucket: bucket, Key: oldPrefix, Kind: ErrInvalidName, Message: "no folder named"}
 	case strings.HasPrefix(newPrefix, oldPrefix):
-		return 0, &Error{Op: op, Bucket: bucket, Key: oldPrefix, Kind: ErrInvalidName,
+		return 0, 0, &Error{Op: op, Bucket: bucket, Key: oldPrefix, Kind: ErrInvalidName,
 			Message: fmt.Sprintf("cannot move a folder into itself (%s)", newPrefix)}
 	}
 	if err := ValidateKey(strings.TrimSuffix(newPrefix, "/")); err != nil {
-		return 0, &Error{Op: op, Bucket: bucket, Key: newPrefix, Kind: ErrInvalidName, Message: err.Error(), Err: err}
+		return 0, 0, &Error{Op: op, Bucket: bucket, Key: newPrefix, Kind: ErrInvalidName, Message: err.Error(), Err: err}
 	}
-	var keys []string
+	var files []Object
 	token := ""
 	for {
 		page, next, err := c.keysPage(ctx, bucket, oldPrefix, token)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		keys = append(keys, page...)
+		files = append(files, page...)
 		if next == "" {
 			break
 		}
 		token = next
 	}
-	if progress != nil {
-		progress(0, len(keys))
+	if o.Progress != nil {
+		o.Progress(0, len(files))
 	}
-	for _, key := range keys {
-		if _, err := c.Rename(ctx, bucket, key, newPrefix+strings.TrimPrefix(key, oldPrefix)); err != nil {
-			return moved, fmt.Errorf("%s %s: moved %d of %d files: %w", op, oldPrefix, moved, len(keys), err)
+	for _, f := range files {
+		newKey := newPrefix + strings.TrimPrefix(f.Key, oldPrefix)
+		if o.HandOff != nil && o.HandOff(f.Key, newKey, f.Size) {
+			handedOff++
+		} else {
+			if _, err := c.Rename(ctx, bucket, f.Key, newKey); err != nil {
+				return moved, handedOff, fmt.Errorf("%s %s: moved %d of %d files: %w", op, oldPrefix, moved, len(files), err)
+			}
+			moved++
 		}
-		moved++
-		if progress != nil {
-			progress(moved, len(keys))
+		if o.Progress != nil {
+			o.Progress(moved+handedOff, len(files))
 		}
 	}
-	return moved, nil
+	return moved, handedOff, nil
 }
 
 // UpdateMetadata replaces the content type and user metadata of key by

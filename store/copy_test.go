@@ -368,17 +368,17 @@ func TestRenameFolder(t *testing.T) {
 	putAll(t, e.c, bucket, slices.Concat(keys, []string{"album.txt", "albums/keep.jpg"}))
 
 	var calls [][2]int
-	moved, err := e.c.RenameFolder(ctx, bucket, "album", "photos/2024", func(done, total int) {
+	moved, handed, err := e.c.RenameFolder(ctx, bucket, "album", "photos/2024", FolderMoveOptions{Progress: func(done, total int) {
 		calls = append(calls, [2]int{done, total})
-	})
-	if err != nil || moved != 30 {
-		t.Fatalf("RenameFolder = %d, %v; want 30", moved, err)
+	}})
+	if err != nil || moved != 30 || handed != 0 {
+		t.Fatalf("RenameFolder = %d, %d, %v; want 30 moved", moved, handed, err)
 	}
 	if len(calls) != 31 || calls[0] != [2]int{0, 30} || calls[30] != [2]int{30, 30} {
 		t.Errorf("progress = %v, want (0,30) ... (30,30)", calls)
 	}
 	if left, _, err := e.c.keysPage(ctx, bucket, "album/", ""); err != nil || len(left) != 0 {
-		t.Errorf("keys left under album/: %q, %v", left, err)
+		t.Errorf("keys left under album/: %q, %v", keyNames(left), err)
 	}
 	got, _, err := e.c.keysPage(ctx, bucket, "photos/2024/", "")
 	if err != nil {
@@ -389,8 +389,8 @@ func TestRenameFolder(t *testing.T) {
 		want = append(want, "photos/2024/"+strings.TrimPrefix(k, "album/"))
 	}
 	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("moved keys = %q, want %q", got, want)
+	if !slices.Equal(keyNames(got), want) {
+		t.Errorf("moved keys = %q, want %q", keyNames(got), want)
 	}
 	for _, k := range keys[:3] {
 		if b := readRange(t, e.c, bucket, "photos/2024/"+strings.TrimPrefix(k, "album/"), "", 0, -1); !bytes.Equal(b, content(k)) {
@@ -404,15 +404,54 @@ func TestRenameFolder(t *testing.T) {
 	}
 
 	// Into itself, and a failure that stops the move.
-	if _, err := e.c.RenameFolder(ctx, bucket, "photos", "photos/2024/inner", nil); !errors.Is(err, ErrInvalidName) {
+	if _, _, err := e.c.RenameFolder(ctx, bucket, "photos", "photos/2024/inner", FolderMoveOptions{}); !errors.Is(err, ErrInvalidName) {
 		t.Errorf("RenameFolder into itself: %v, want ErrInvalidName", err)
 	}
 	e.proxy.Inject(b2proxy.Fault{Op: "CopyObject", Kind: b2proxy.InternalError, Times: b2proxy.Forever, After: 2})
 	c := e.client(t, Config{MaxAttempts: 1})
-	moved, err = c.RenameFolder(ctx, bucket, "photos/2024", "archive", nil)
+	moved, _, err = c.RenameFolder(ctx, bucket, "photos/2024", "archive", FolderMoveOptions{})
 	if moved != 2 || !errors.Is(err, ErrServer) || !strings.Contains(err.Error(), "moved 2 of 30") {
 		t.Errorf("RenameFolder with the third copy failing = %d, %v; want 2 and ErrServer saying so", moved, err)
 	}
 	e.proxy.ClearFaults()
 	checkCopyWire(t, e.proxy)
+}
+
+// TestRenameFolderHandsOffLargeFiles checks that files HandOff takes (the
+// large ones, for the transfer queue in Haul) are left alone, while the
+// rest move.
+func TestRenameFolderHandsOffLargeFiles(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const bucket = "haul-renamebig"
+	mustCreate(t, e.c, bucket, Private)
+	putAll(t, e.c, bucket, []string{"in/small-1.txt", "in/sub/small-2.txt"})
+	big := make([]byte, 2048)
+	if _, err := e.c.Put(ctx, PutInput{Bucket: bucket, Key: "in/sub/big.bin", Body: bytes.NewReader(big)}); err != nil {
+		t.Fatal(err)
+	}
+	var offered []string
+	moved, handed, err := e.c.RenameFolder(ctx, bucket, "in", "out", FolderMoveOptions{HandOff: func(oldKey, newKey string, size int64) bool {
+		offered = append(offered, oldKey+" -> "+newKey+" "+strconv.FormatInt(size, 10))
+		return size > 1024
+	}})
+	if err != nil || moved != 2 || handed != 1 {
+		t.Fatalf("RenameFolder = %d moved, %d handed off, %v; want 2 and 1", moved, handed, err)
+	}
+	if want := []string{"in/small-1.txt -> out/small-1.txt 25", "in/sub/big.bin -> out/sub/big.bin 2048", "in/sub/small-2.txt -> out/sub/small-2.txt 29"}; !slices.Equal(offered, want) {
+		t.Errorf("offered %q, want %q", offered, want)
+	}
+	left, _, err := e.c.keysPage(ctx, bucket, "in/", "")
+	if err != nil || !slices.Equal(keyNames(left), []string{"in/sub/big.bin"}) {
+		t.Errorf("left under in/: %q, %v; want only the handed-off file", keyNames(left), err)
+	}
+}
+
+// keyNames is the keys of objs, in order.
+func keyNames(objs []Object) []string {
+	names := make([]string, len(objs))
+	for i, o := range objs {
+		names[i] = o.Key
+	}
+	return names
 }

@@ -191,7 +191,7 @@ func (c *Client) DeleteFolder(ctx context.Context, bucket, prefix string, progre
 	for err == nil {
 		// The next page is listed before this one is hidden, for the
 		// reason purge gives.
-		var nextKeys []string
+		var nextKeys []Object
 		nextToken := ""
 		if next != "" {
 			if nextKeys, nextToken, err = c.keysPage(ctx, bucket, prefix, next); err != nil {
@@ -201,7 +201,7 @@ func (c *Client) DeleteFolder(ctx context.Context, bucket, prefix string, progre
 		if len(keys) > 0 {
 			ids := make([]ObjectID, len(keys))
 			for i, k := range keys {
-				ids[i] = ObjectID{Key: k}
+				ids[i] = ObjectID{Key: k.Key}
 			}
 			if err := d.batch(ctx, ids); err != nil {
 				return d.deleted, d.failures, err
@@ -216,8 +216,9 @@ func (c *Client) DeleteFolder(ctx context.Context, bucket, prefix string, progre
 }
 
 // keysPage lists one page (at most 1,000) of every key under prefix,
-// recursively, placeholders included, which List leaves out.
-func (c *Client) keysPage(ctx context.Context, bucket, prefix, token string) (keys []string, next string, err error) {
+// recursively, placeholders included, which List leaves out. Only Key and
+// Size are set.
+func (c *Client) keysPage(ctx context.Context, bucket, prefix, token string) (keys []Object, next string, err error) {
 	req := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(maxPage)}
 	if prefix != "" {
 		req.Prefix = aws.String(prefix)
@@ -229,9 +230,9 @@ func (c *Client) keysPage(ctx context.Context, bucket, prefix, token string) (ke
 	if err != nil {
 		return nil, "", wrapErr("list", bucket, prefix, err)
 	}
-	keys = make([]string, len(out.Contents))
+	keys = make([]Object, len(out.Contents))
 	for i, o := range out.Contents {
-		keys[i] = aws.ToString(o.Key)
+		keys[i] = Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size)}
 	}
 	if aws.ToBool(out.IsTruncated) {
 		next = aws.ToString(out.NextContinuationToken)

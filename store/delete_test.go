@@ -248,7 +248,7 @@ func TestDeleteFolderThenDeleteAll(t *testing.T) {
 		t.Errorf("%d files under proj/ after DeleteFolder, first %+v", len(files), files[0])
 	}
 	if left, _, err := e.c.keysPage(ctx, bucket, "proj/", ""); err != nil || len(left) != 0 {
-		t.Errorf("keys under proj/ after DeleteFolder = %q, %v; want none, placeholders included", left, err)
+		t.Errorf("keys under proj/ after DeleteFolder = %q, %v; want none, placeholders included", keyNames(left), err)
 	}
 	versions, markers := allVersions(t, e.c, bucket, "proj/")
 	if len(versions) != len(keys)+len(twice) || len(markers) != len(keys) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -391,4 +392,93 @@ func ulidTime(id string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// UndeleteFolder brings back every deleted file under prefix, in every
+// subfolder (prefix "" is the whole bucket): for each key whose newest
+// entries are delete markers above a version, it removes those markers,
+// as Undelete does for one file. Empty-folder placeholders come back too.
+// It lists everything first, then calls progress (when not nil) with (0,
+// total files), removes the markers in DeleteObjects batches of 1,000, and
+// calls progress after each batch with the files handled so far. Keys with
+// delete markers only are left alone. It returns how many files came back
+// and the markers the server refused; err is set when a request failed
+// whole or ctx ended, the counts then telling what was done before.
+func (c *Client) UndeleteFolder(ctx context.Context, bucket, prefix string, progress func(done, total int)) (undeleted int, failures []DeleteFailure, err error) {
+	const op = "undelete folder"
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	// Listed whole before anything is removed: a listing that goes on from
+	// a removed entry is not something servers agree on (see purge).
+	var (
+		ids   []ObjectID // markers to remove, grouped by key
+		files []int      // files[i]: index in ids of file i's first marker
+		key   string     // the key being read
+		above []ObjectID // its markers above any version so far
+		found bool       // a version of key was seen
+	)
+	for from := (versionMark{}); ; {
+		l, err := c.listVersions(ctx, op, bucket, prefix, false, maxPage, from)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, v := range l.versions {
+			if v.Key != key {
+				key, above, found = v.Key, above[:0], false
+			}
+			switch {
+			case found:
+			case v.DeleteMarker:
+				above = append(above, ObjectID{Key: v.Key, VersionID: v.VersionID})
+			default:
+				found = true
+				if len(above) > 0 {
+					files = append(files, len(ids))
+					ids = append(ids, above...)
+				}
+			}
+		}
+		if !l.more {
+			break
+		}
+		from = l.next
+	}
+	if progress != nil {
+		progress(0, len(files))
+	}
+	// filesBefore is how many files have all their markers in ids[:end].
+	filesBefore := func(end int) int {
+		if end >= len(ids) {
+			return len(files)
+		}
+		return max(sort.SearchInts(files, end+1)-1, 0)
+	}
+	d := deletion{c: c, bucket: bucket}
+	for start := 0; start < len(ids); start += deleteBatch {
+		end := min(start+deleteBatch, len(ids))
+		if err := d.batch(ctx, ids[start:end]); err != nil {
+			return undeletedOf(ids, files[:filesBefore(start)], d.failures), d.failures, err
+		}
+		if progress != nil {
+			progress(filesBefore(end), len(files))
+		}
+	}
+	return undeletedOf(ids, files, d.failures), d.failures, nil
+}
+
+// undeletedOf counts the files (their first markers at files in ids) none
+// of whose markers failed.
+func undeletedOf(ids []ObjectID, files []int, failures []DeleteFailure) int {
+	failed := make(map[string]bool, len(failures))
+	for _, f := range failures {
+		failed[f.Key] = true
+	}
+	n := 0
+	for _, i := range files {
+		if !failed[ids[i].Key] {
+			n++
+		}
+	}
+	return n
 }

@@ -515,3 +515,56 @@ func TestVersionULIDTime(t *testing.T) {
 		t.Errorf("with ulidTimes: %v, want the ULID's time", vs[0].Modified)
 	}
 }
+
+// TestUndeleteFolder brings back every deleted file under a folder,
+// subfolders and an empty folder's placeholder included, in one
+// DeleteObjects request, and leaves alone files that are not deleted and
+// deleted files outside the folder.
+func TestUndeleteFolder(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const bucket = "haul-undelete-folder"
+	mustCreate(t, e.c, bucket, Private)
+	vPut(t, e.c, bucket, "trash/a.txt", "a")
+	vPut(t, e.c, bucket, "trash/sub/b.txt", "b1")
+	vPut(t, e.c, bucket, "trash/sub/b.txt", "b2")
+	vPut(t, e.c, bucket, "trash/sub/deep/c.txt", "c")
+	vPut(t, e.c, bucket, "trash/empty/"+EmptyFolderMarker, "")
+	vPut(t, e.c, bucket, "trashcan.txt", "neighbour")
+	for _, k := range []string{"trash/a.txt", "trash/sub/b.txt", "trash/empty/" + EmptyFolderMarker, "trashcan.txt"} {
+		vHide(t, e.c, bucket, k)
+	}
+	e.proxy.Reset()
+
+	var calls [][2]int
+	n, failures, err := e.c.UndeleteFolder(ctx, bucket, "trash", func(done, total int) { calls = append(calls, [2]int{done, total}) })
+	if err != nil || len(failures) != 0 || n != 3 {
+		t.Fatalf("UndeleteFolder = %d, %+v, %v; want 3 files back", n, failures, err)
+	}
+	if !slices.Equal(calls, [][2]int{{0, 3}, {3, 3}}) {
+		t.Errorf("progress = %v, want (0,3) then (3,3)", calls)
+	}
+	if got := e.proxy.Count("DeleteObjects"); got != 1 {
+		t.Errorf("%d DeleteObjects requests, want 1", got)
+	}
+	if got := vRead(t, e.c, bucket, "trash/sub/b.txt", ""); got != "b2" {
+		t.Errorf("b.txt holds %q, want its newest version b2", got)
+	}
+	for _, k := range []string{"trash/a.txt", "trash/sub/deep/c.txt", "trash/empty/" + EmptyFolderMarker} {
+		if _, err := e.c.Head(ctx, bucket, k, ""); err != nil {
+			t.Errorf("%s after UndeleteFolder: %v", k, err)
+		}
+	}
+	if _, err := e.c.Head(ctx, bucket, "trashcan.txt", ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("trashcan.txt, outside the folder: %v, want still deleted", err)
+	}
+	if vs, _ := vKeyAll(t, e.c, bucket, "trash/sub/deep/c.txt", 1000); len(vs) != 1 {
+		t.Errorf("c.txt, never deleted, has:%s", vDescribe(vs))
+	}
+
+	// Nothing left to undelete: no request but the listing.
+	e.proxy.Reset()
+	if n, _, err := e.c.UndeleteFolder(ctx, bucket, "trash/", nil); n != 0 || err != nil || e.proxy.Count("DeleteObjects") != 0 {
+		t.Errorf("second UndeleteFolder = %d, %v with %d DeleteObjects; want nothing done", n, err, e.proxy.Count("DeleteObjects"))
+	}
+}

@@ -188,17 +188,21 @@ func (q *Queue) Cancel(id JobID) error {
 		q.mu.Unlock()
 		return ErrFinished
 	}
-	up, down := j.up, j.down
+	up, down, cp := j.up, j.down, j.cp
 	if up != nil {
 		up = up.clone()
 		j.up.UploadID, j.up.Parts = "", nil
+	}
+	if cp != nil {
+		cp = cp.clone()
+		j.cp.UploadID, j.cp.Parts = "", nil
 	}
 	j.done.Store(0)
 	q.markDirtyLocked()
 	q.notifyLocked()
 	q.mu.Unlock()
 
-	err = q.discard(up, down)
+	err = q.discard(up, down, cp)
 	if ferr := q.flush(); ferr != nil {
 		slog.Warn("transfer: write the journal", "err", ferr)
 	}
@@ -206,7 +210,14 @@ func (q *Queue) Cancel(id JobID) error {
 }
 
 // discard removes what a canceled job left behind.
-func (q *Queue) discard(up *upState, down *downState) error {
+func (q *Queue) discard(up *upState, down *downState, cp *copyState) error {
+	if cp != nil && cp.UploadID != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+		if err := abortUpload(ctx, q.r, cp.Bucket, cp.DstKey, cp.UploadID); err != nil {
+			return fmt.Errorf("cancel copy to %s: %w", cp.DstKey, err)
+		}
+	}
 	if up != nil && up.UploadID != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		defer cancel()

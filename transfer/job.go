@@ -29,6 +29,9 @@ const (
 	Upload Direction = iota
 	// Download fetches an object from B2 to a local file.
 	Download
+	// Copy copies an object inside B2 (CopyRequest): a restore, rename or
+	// move of a large file.
+	Copy
 )
 
 // String returns "upload" or "download".
@@ -38,6 +41,8 @@ func (d Direction) String() string {
 		return "upload"
 	case Download:
 		return "download"
+	case Copy:
+		return "copy"
 	}
 	return "Direction(" + strconv.Itoa(int(d)) + ")"
 }
@@ -124,8 +129,11 @@ type JobStatus struct {
 	ID  JobID
 	Dir Direction
 	// Bucket, Key and VersionID name the object; VersionID is the pinned
-	// version of a started download, else the requested one.
+	// version of a started download, else the requested one. For a copy,
+	// Key is the target, Source the source's key and VersionID the
+	// source's version.
 	Bucket, Key, VersionID string
+	Source                 string
 	Local                  string
 	// Size and Done are bytes: the file's size (0 while unknown) and what
 	// has been sent or received so far, parts in flight included.
@@ -168,6 +176,7 @@ type job struct {
 	finished time.Time // q.mu
 	up       *upState  // q.mu; uploads
 	down     *downState
+	cp       *copyState // q.mu; copies
 	// cancel and stopped are set while a runner goroutine is active (q.mu);
 	// stopped is closed when it returns.
 	cancel  func(error)

@@ -38,12 +38,14 @@ type journalFile struct {
 	Jobs    []record `json:"jobs"`
 }
 
-// record is one unfinished job: exactly one of Upload and Download is set.
+// record is one unfinished job: exactly one of Upload, Download and Copy
+// is set.
 type record struct {
 	ID       JobID      `json:"id"`
 	Added    time.Time  `json:"added"`
 	Upload   *upState   `json:"upload,omitempty"`
 	Download *downState `json:"download,omitempty"`
+	Copy     *copyState `json:"copy,omitempty"`
 }
 
 // journal writes transfers.json. Writes are serialized by mu; saved is the
@@ -126,8 +128,10 @@ func (r record) check() error {
 	switch {
 	case r.ID == "":
 		return errors.New("no id")
-	case (r.Upload == nil) == (r.Download == nil):
-		return errors.New("neither an upload nor a download")
+	case count(r.Upload != nil, r.Download != nil, r.Copy != nil) != 1:
+		return errors.New("not exactly one of an upload, a download and a copy")
+	case r.Copy != nil:
+		return r.Copy.check()
 	case r.Upload != nil:
 		u := r.Upload
 		if u.Bucket == "" || store.ValidateKey(u.Key) != nil || u.Size < 0 || u.PartSize < 0 {
@@ -155,6 +159,17 @@ func (r record) check() error {
 	return nil
 }
 
+// count is how many of bs are true.
+func count(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
 // recordsLocked copies every unfinished job's record, in queue order.
 func (q *Queue) recordsLocked() []record {
 	recs := make([]record, 0, len(q.jobs))
@@ -163,9 +178,12 @@ func (q *Queue) recordsLocked() []record {
 			continue
 		}
 		r := record{ID: j.id, Added: j.added}
-		if j.up != nil {
+		switch {
+		case j.up != nil:
 			r.Upload = j.up.clone()
-		} else {
+		case j.cp != nil:
+			r.Copy = j.cp.clone()
+		default:
 			r.Download = j.down.clone()
 		}
 		recs = append(recs, r)

@@ -41,13 +41,22 @@ type Options struct {
 	// UploadLimit and DownloadLimit cap the bandwidth of all jobs of one
 	// direction together, in bytes per second; 0 means unlimited.
 	UploadLimit, DownloadLimit float64
+	// CopyThreshold is the largest object copied with one CopyObject
+	// request; larger ones are copied in parts with UploadPartCopy. Zero
+	// means B2's limit, store.MaxCopy (5 GB); tests lower it.
+	CopyThreshold int64
+	// CopyPartSize is the part size of large copies; zero means
+	// store.CopyPartSize's default (100 MB). Parts are copied inside B2,
+	// so it sets only the number of requests and how often progress moves.
+	CopyPartSize int64
 	// JournalDir is the folder of the journal, transfers.json (Haul passes
 	// its config folder). Empty means no journal: nothing survives Close.
 	JournalDir string
 }
 
 // DefaultOptions returns the defaults: 4 files at once, 4 parts per file,
-// parts of 64 MiB, one request up to 128 MiB, no bandwidth limit, no journal.
+// parts of 64 MiB, one request up to 128 MiB, copies in one request up to
+// B2's 5 GB, no bandwidth limit, no journal.
 //
 // The part size weighs throughput against what a failure costs. On the
 // loopback benchmark (BenchmarkPartSize, 1 GiB, 4 parts in flight) 64 MiB
@@ -64,10 +73,11 @@ type Options struct {
 // request is cheaper (one billable download instead of two, no SHA-1 pass).
 func DefaultOptions() Options {
 	return Options{
-		FilesAtOnce:  DefaultFilesAtOnce,
-		PartsPerFile: DefaultPartsPerFile,
-		PartSize:     DefaultPartSize,
-		Threshold:    DefaultThreshold,
+		FilesAtOnce:   DefaultFilesAtOnce,
+		PartsPerFile:  DefaultPartsPerFile,
+		PartSize:      DefaultPartSize,
+		Threshold:     DefaultThreshold,
+		CopyThreshold: store.MaxCopy,
 	}
 }
 
@@ -86,6 +96,9 @@ func (o Options) normalize() (Options, error) {
 	if o.Threshold <= 0 {
 		o.Threshold = min(2*o.PartSize, store.MaxSinglePut)
 	}
+	if o.CopyThreshold <= 0 {
+		o.CopyThreshold = store.MaxCopy
+	}
 	switch {
 	case o.FilesAtOnce > maxFilesAtOnce:
 		return o, fmt.Errorf("transfer options: at most %d files at once, not %d", maxFilesAtOnce, o.FilesAtOnce)
@@ -97,6 +110,12 @@ func (o Options) normalize() (Options, error) {
 	case o.Threshold > store.MaxSinglePut:
 		return o, fmt.Errorf("transfer options: a threshold of %d bytes is over B2's limit for one request (%d)",
 			o.Threshold, store.MaxSinglePut)
+	case o.CopyThreshold > store.MaxCopy:
+		return o, fmt.Errorf("transfer options: a copy threshold of %d bytes is over B2's limit for one copy (%d)",
+			o.CopyThreshold, store.MaxCopy)
+	case o.CopyPartSize != 0 && (o.CopyPartSize < store.MinPartSize || o.CopyPartSize > store.MaxPartSize):
+		return o, fmt.Errorf("transfer options: a copy part size of %d bytes is outside B2's limits (%d to %d)",
+			o.CopyPartSize, store.MinPartSize, store.MaxPartSize)
 	case o.UploadLimit < 0 || o.DownloadLimit < 0:
 		return o, fmt.Errorf("transfer options: bandwidth limits cannot be negative")
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/haul-app/haul/store"
 )
@@ -203,13 +204,7 @@ func PlanDownload(ctx context.Context, r Lister, bucket, prefix, dest string) ([
 			return nil, nil, err
 		}
 	}
-	base := ""
-	if i := strings.LastIndex(strings.TrimSuffix(prefix, "/"), "/"); i >= 0 {
-		base = prefix[:i+1]
-	}
-	m := newLocalNames(dest)
-	var reqs []DownloadRequest
-	var rejected []Rejected
+	p := newFolderPlan(bucket, prefix, dest)
 	in := store.ListInput{Bucket: bucket, Prefix: prefix, Recursive: true}
 	for {
 		page, err := r.List(ctx, in)
@@ -217,24 +212,89 @@ func PlanDownload(ctx context.Context, r Lister, bucket, prefix, dest string) ([
 			return nil, nil, err
 		}
 		for _, o := range page.Objects {
-			if o.IsFolder || strings.HasSuffix(o.Key, "/") {
-				continue // folder markers of other tools
+			if !o.IsFolder {
+				p.add(o.Key, "", o.Size)
 			}
-			local, err := SafeLocalPath(dest, strings.TrimPrefix(o.Key, base))
-			if err == nil {
-				err = m.claim(local, o.Key)
-			}
-			if err != nil {
-				rejected = append(rejected, Rejected{Name: o.Key, Reason: err.Error()})
-				continue
-			}
-			reqs = append(reqs, DownloadRequest{Bucket: bucket, Key: o.Key, Local: local, Size: o.Size})
 		}
 		if page.Next == "" {
-			return reqs, rejected, nil
+			return p.reqs, p.rejected, nil
 		}
 		in.Token = page.Next
 	}
+}
+
+// VersionLister is what PlanDownloadAt needs; *store.Client has it.
+type VersionLister interface {
+	Versions(ctx context.Context, in store.VersionsInput) (store.VersionPage, error)
+}
+
+var _ VersionLister = (*store.Client)(nil)
+
+// PlanDownloadAt is PlanDownload of the folder prefix (ending in "/", or
+// "" for the bucket) as it stood at the moment at: each file's newest
+// version stored at or before at, files deleted by then left out, every
+// request pinned to its version (VersionID) so that what arrives is the
+// past, not today's files. It lists every version under prefix, one
+// billable call per 1,000 versions.
+func PlanDownloadAt(ctx context.Context, r VersionLister, bucket, prefix, dest string, at time.Time) ([]DownloadRequest, []Rejected, error) {
+	if at.IsZero() {
+		return nil, nil, errors.New("plan download: no moment given")
+	}
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	p := newFolderPlan(bucket, prefix, dest)
+	state := store.NewFolderState(prefix, at)
+	in := store.VersionsInput{Bucket: bucket, Prefix: prefix}
+	for {
+		page, err := r.Versions(ctx, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		seen := len(state.Entries())
+		state.Add(page)
+		for _, e := range state.Entries()[seen:] {
+			p.add(e.Key, e.VersionID, e.Size)
+		}
+		if page.Next == "" {
+			return p.reqs, p.rejected, nil
+		}
+		in.Token = page.Next
+	}
+}
+
+// folderPlan gathers the requests of a folder download: local paths follow
+// the layout under the folder's parent (base), each checked with
+// SafeLocalPath and against collisions.
+type folderPlan struct {
+	bucket, base, dest string
+	names              *localNameSet
+	reqs               []DownloadRequest
+	rejected           []Rejected
+}
+
+func newFolderPlan(bucket, prefix, dest string) *folderPlan {
+	base := ""
+	if i := strings.LastIndex(strings.TrimSuffix(prefix, "/"), "/"); i >= 0 {
+		base = prefix[:i+1]
+	}
+	return &folderPlan{bucket: bucket, base: base, dest: dest, names: newLocalNames(dest)}
+}
+
+// add plans one file, or says why it is left out.
+func (p *folderPlan) add(key, versionID string, size int64) {
+	if strings.HasSuffix(key, "/") {
+		return // folder markers of other tools
+	}
+	local, err := SafeLocalPath(p.dest, strings.TrimPrefix(key, p.base))
+	if err == nil {
+		err = p.names.claim(local, key)
+	}
+	if err != nil {
+		p.rejected = append(p.rejected, Rejected{Name: key, Reason: err.Error()})
+		return
+	}
+	p.reqs = append(p.reqs, DownloadRequest{Bucket: p.bucket, Key: key, VersionID: versionID, Local: local, Size: size})
 }
 
 // localNameSet finds local paths that two keys would share: the same file

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haul-app/haul/store"
 )
@@ -176,5 +177,71 @@ func TestLocalNameCollisions(t *testing.T) {
 		if err := claim(bad); err == nil {
 			t.Errorf("%s collides but was accepted", bad)
 		}
+	}
+}
+
+// TestPlanDownloadAtMoment downloads a folder as it stood at a past moment:
+// old contents, files deleted since included, files added or deleted
+// before the moment as they were then.
+func TestPlanDownloadAtMoment(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	put := func(key, body string) {
+		t.Helper()
+		if _, err := e.c.Put(ctx, store.PutInput{Bucket: e.bucket, Key: key, Body: strings.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hide := func(key string) {
+		t.Helper()
+		if err := e.c.Delete(ctx, e.bucket, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("docs/a.txt", "a then")
+	put("docs/sub/b.txt", "b then")
+	put("docs/gone-later.txt", "g then")
+	put("docs/gone-before.txt", "x")
+	hide("docs/gone-before.txt")
+	put("docsier/other.txt", "not in the folder")
+	// Times are kept to the second on B2: a clear second either side.
+	time.Sleep(1100 * time.Millisecond)
+	moment := time.Now()
+	time.Sleep(1100 * time.Millisecond)
+	put("docs/a.txt", "a now")
+	hide("docs/gone-later.txt")
+	put("docs/new-later.txt", "n")
+
+	dest := t.TempDir()
+	reqs, rejected, err := PlanDownloadAt(ctx, e.c, e.bucket, "docs/", dest, moment)
+	if err != nil || len(rejected) != 0 {
+		t.Fatalf("PlanDownloadAt = %v, rejected %+v", err, rejected)
+	}
+	var keys []string
+	for _, r := range reqs {
+		keys = append(keys, r.Key)
+		if r.VersionID == "" {
+			t.Errorf("%s is not pinned to a version", r.Key)
+		}
+	}
+	if want := []string{"docs/a.txt", "docs/gone-later.txt", "docs/sub/b.txt"}; !slices.Equal(keys, want) {
+		t.Fatalf("planned %q, want %q", keys, want)
+	}
+	q := e.queue(t, testOptions(t))
+	for _, r := range reqs {
+		id, err := q.AddDownload(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitDone(t, q, id)
+	}
+	for rel, want := range map[string]string{"docs/a.txt": "a then", "docs/gone-later.txt": "g then", "docs/sub/b.txt": "b then"} {
+		got, err := os.ReadFile(filepath.Join(dest, filepath.FromSlash(rel)))
+		if err != nil || string(got) != want {
+			t.Errorf("%s = %q, %v; want %q", rel, got, err, want)
+		}
+	}
+	if _, _, err := PlanDownloadAt(ctx, e.c, e.bucket, "docs/", dest, time.Time{}); err == nil {
+		t.Error("PlanDownloadAt without a moment was accepted")
 	}
 }

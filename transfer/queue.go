@@ -83,11 +83,16 @@ func NewQueue(r Remote, o Options) (q *Queue, warning error, err error) {
 // restore adds a job read from the journal, Paused.
 func (q *Queue) restore(rec record) {
 	j := &job{id: rec.ID, added: rec.Added, state: Paused}
-	if rec.Upload != nil {
+	switch {
+	case rec.Upload != nil:
 		j.dir, j.up = Upload, rec.Upload
 		j.size.Store(rec.Upload.Size)
 		j.done.Store(rec.Upload.doneBytes())
-	} else {
+	case rec.Copy != nil:
+		j.dir, j.cp = Copy, rec.Copy
+		j.size.Store(rec.Copy.Size)
+		j.done.Store(rec.Copy.doneBytes())
+	default:
 		j.dir, j.down = Download, rec.Download
 		j.size.Store(rec.Download.Size)
 		j.done.Store(rec.Download.doneBytes())
@@ -203,9 +208,12 @@ func (q *Queue) startLocked(j *job) {
 	j.runStart = time.Time{}
 	go func() {
 		var err error
-		if j.dir == Upload {
+		switch j.dir {
+		case Upload:
 			err = q.upload(ctx, j)
-		} else {
+		case Copy:
+			err = q.copy(ctx, j)
+		default:
 			err = q.download(ctx, j)
 		}
 		cancel(nil)
@@ -273,9 +281,15 @@ func (q *Queue) statusLocked(j *job) JobStatus {
 		ID: j.id, Dir: j.dir, State: j.state, Err: j.err, Added: j.added, Finished: j.finished,
 		Size: j.size.Load(), Done: j.done.Load(),
 	}
-	if j.up != nil {
+	switch {
+	case j.up != nil:
 		st.Bucket, st.Key, st.Local = j.up.Bucket, j.up.Key, j.up.Local
-	} else {
+	case j.cp != nil:
+		st.Bucket, st.Key, st.Source, st.VersionID = j.cp.Bucket, j.cp.DstKey, j.cp.SrcKey, j.cp.SrcVersionID
+		if j.cp.Pinned != "" {
+			st.VersionID = j.cp.Pinned
+		}
+	default:
 		st.Bucket, st.Key, st.Local = j.down.Bucket, j.down.Key, j.down.Local
 		st.VersionID = j.down.VersionID
 		if j.down.Pinned != "" {

@@ -32,6 +32,15 @@ type Remote interface {
 	// GetRange opens length bytes at offset of one version (length < 0: to
 	// the end). A body broken mid-way fails with an error, never io.EOF.
 	GetRange(ctx context.Context, bucket, key, versionID string, offset, length int64) (io.ReadCloser, error)
+	// Copy copies an object inside the bucket in one request (up to 5 GB).
+	Copy(ctx context.Context, bucket, srcKey, dstKey string, o store.CopyOptions) (store.Object, error)
+	// StartCopy starts the multipart upload of a large copy of src, with
+	// src's content type, metadata and encryption.
+	StartCopy(ctx context.Context, bucket, dstKey string, src store.ObjectInfo) (string, error)
+	// CopyPart copies a byte range of a source version as one part.
+	CopyPart(ctx context.Context, bucket, dstKey, uploadID string, number int32, srcKey, srcVersionID string, first, length int64) (store.Part, error)
+	// Delete hides a key behind a delete marker (the end of a move).
+	Delete(ctx context.Context, bucket, key string) error
 }
 
 var (

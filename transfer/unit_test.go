@@ -28,6 +28,8 @@ func TestOptions(t *testing.T) {
 		{PartSize: 1 << 20},
 		{PartSize: 6_000_000_000},
 		{Threshold: 6_000_000_000},
+		{CopyThreshold: 6_000_000_000},
+		{CopyPartSize: 1 << 20},
 		{FilesAtOnce: 1000},
 		{PartsPerFile: 1000},
 		{UploadLimit: -1},

@@ -168,8 +168,7 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 	if errors.Is(err, store.ErrNotFound) {
 		// A retry of a completion whose answer was lost finds the upload
 		// gone: the object may be there already.
-		st.Parts = parts
-		if q.alreadyComplete(ctx, st) {
+		if q.alreadyComplete(ctx, st.Bucket, st.Key, st.Size, st.PartSize, parts) {
 			return nil
 		}
 	}
@@ -227,7 +226,7 @@ func insertPart(parts []store.Part, p store.Part) []store.Part {
 func (q *Queue) reconcile(ctx context.Context, j *job, st *upState, src source) (done bool, err error) {
 	server, err := q.r.ListParts(ctx, st.Bucket, st.Key, st.UploadID)
 	if errors.Is(err, store.ErrNotFound) {
-		if q.alreadyComplete(ctx, st) {
+		if q.alreadyComplete(ctx, st.Bucket, st.Key, st.Size, st.PartSize, st.Parts) {
 			return true, nil
 		}
 		st.UploadID, st.Parts = "", nil
@@ -272,20 +271,20 @@ func (q *Queue) reconcile(ctx context.Context, j *job, st *upState, src source) 
 	return false, nil
 }
 
-// alreadyComplete reports whether the object at st.Key is the one st's parts
-// make: its ETag is the multipart ETag of exactly those parts. That is the
-// case when the last run completed the upload but stopped before the
-// journal said so.
-func (q *Queue) alreadyComplete(ctx context.Context, st *upState) bool {
-	if len(st.Parts) != partCount(st.Size, st.PartSize) || len(st.Parts) == 0 {
+// alreadyComplete reports whether the current object at key is the one
+// parts make (size bytes in parts of partSize): its ETag is the multipart
+// ETag of exactly those parts. That is the case when the last run completed
+// the upload but stopped before the journal said so.
+func (q *Queue) alreadyComplete(ctx context.Context, bucket, key string, size, partSize int64, parts []store.Part) bool {
+	if len(parts) != partCount(size, partSize) || len(parts) == 0 {
 		return false
 	}
-	info, err := q.r.Head(ctx, st.Bucket, st.Key, "")
-	if err != nil || info.Size != st.Size {
+	info, err := q.r.Head(ctx, bucket, key, "")
+	if err != nil || info.Size != size {
 		return false
 	}
 	h := md5.New()
-	for _, p := range st.Parts {
+	for _, p := range parts {
 		sum, ok := etagMD5(p.ETag)
 		if !ok {
 			return false
@@ -293,7 +292,7 @@ func (q *Queue) alreadyComplete(ctx context.Context, st *upState) bool {
 		raw, _ := hex.DecodeString(sum)
 		h.Write(raw)
 	}
-	want := fmt.Sprintf("%x-%d", h.Sum(nil), len(st.Parts))
+	want := fmt.Sprintf("%x-%d", h.Sum(nil), len(parts))
 	return strings.Trim(info.ETag, `"`) == want
 }
 

@@ -70,20 +70,22 @@ func newAccountsHarness(t *testing.T) (*harness, *store.Accounts, *atomic.Int32)
 }
 
 // overlayText is all label text in the window's dialogs.
-func (h *harness) overlayText() string {
+func (h *harness) overlayText() string { return get(h, h.overlayTextLocked) }
+
+// overlayTextLocked is overlayText for callers holding the UI lock (inside
+// eventually).
+func (h *harness) overlayTextLocked() string {
 	var b strings.Builder
-	h.ui(func() {
-		for _, o := range h.w.win.Canvas().Overlays().List() {
-			for _, c := range test.LaidOutObjects(o) {
-				switch l := c.(type) {
-				case *widget.Label:
-					b.WriteString(l.Text + "\n")
-				case *widget.RichText:
-					b.WriteString(l.String() + "\n")
-				}
+	for _, o := range h.w.win.Canvas().Overlays().List() {
+		for _, c := range test.LaidOutObjects(o) {
+			switch l := c.(type) {
+			case *widget.Label:
+				b.WriteString(l.Text + "\n")
+			case *widget.RichText:
+				b.WriteString(l.String() + "\n")
 			}
 		}
-	})
+	}
 	return b.String()
 }
 

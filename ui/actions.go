@@ -304,6 +304,7 @@ func (w *Window) download(sel []store.Object, dest string) {
 		return
 	}
 	bucket, base := w.browser.loc.Bucket, w.browser.loc.Prefix
+	at := w.browser.mode.at // a past view downloads the past
 	go func() {
 		var reqs []transfer.DownloadRequest
 		var rejected []transfer.Rejected
@@ -311,10 +312,14 @@ func (w *Window) download(sel []store.Object, dest string) {
 		for _, o := range sel {
 			var rs []transfer.DownloadRequest
 			var rj []transfer.Rejected
-			if o.IsFolder {
+			switch {
+			case o.IsFolder && !at.IsZero():
+				// Each file pinned to its version at that moment.
+				rs, rj, err = transfer.PlanDownloadAt(context.Background(), r, bucket, o.Key, dest, at)
+			case o.IsFolder:
 				// The folder itself is created under dest.
 				rs, rj, err = transfer.PlanDownload(context.Background(), r, bucket, o.Key, dest)
-			} else {
+			default:
 				local, perr := transfer.SafeLocalPath(dest, strings.TrimPrefix(o.Key, base))
 				if perr != nil {
 					rj = []transfer.Rejected{{Name: o.Key, Reason: perr.Error()}}

@@ -33,12 +33,13 @@ type Remote interface {
 	Restore(ctx context.Context, bucket, key, versionID string, progress func(done, total int64)) (store.Object, error)
 	Versions(ctx context.Context, in store.VersionsInput) (store.VersionPage, error)
 	Undelete(ctx context.Context, bucket, key string) (removed int, err error)
+	UndeleteFolder(ctx context.Context, bucket, prefix string, progress func(done, total int)) (undeleted int, failures []store.DeleteFailure, err error)
 	PresignGet(ctx context.Context, bucket, key string, o store.PresignOptions) (link string, expires time.Time, clamped bool, err error)
 	DeleteObjects(ctx context.Context, bucket string, ids []store.ObjectID, progress func(done int)) (int, []store.DeleteFailure, error)
 	DeleteFolder(ctx context.Context, bucket, prefix string, progress func(done int)) (int, []store.DeleteFailure, error)
 	DeleteAll(ctx context.Context, bucket, keyOrPrefix string, prefix bool, progress func(done int)) (int, []store.DeleteFailure, error)
 	Rename(ctx context.Context, bucket, oldKey, newKey string) (store.Object, error)
-	RenameFolder(ctx context.Context, bucket, oldPrefix, newPrefix string, progress func(done, total int)) (int, error)
+	RenameFolder(ctx context.Context, bucket, oldPrefix, newPrefix string, o store.FolderMoveOptions) (moved, handedOff int, err error)
 	NewFolder(ctx context.Context, bucket, prefix string) error
 	CreateBucket(ctx context.Context, name string, v store.Visibility) error
 	DeleteBucket(ctx context.Context, name string) error

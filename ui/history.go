@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/haul-app/haul/store"
+	"github.com/haul-app/haul/transfer"
 )
 
 // historyMode says which state of a folder the browser lists.
@@ -162,24 +164,39 @@ func parseMoment(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a date like 2026-11-20 14:00", s)
 }
 
-// undeleteSelected brings back the selected deleted files, or every deleted
-// file listed when nothing is selected, eight at a time, with a count.
+// undeleteSelected brings back the selected deleted files, eight at a
+// time, with a count; selected folders, or the whole folder shown when
+// nothing is selected, come back with all their subfolders.
 func (w *Window) undeleteSelected() {
 	b, r := w.browser, w.remote
 	if r == nil {
 		return
 	}
-	var keys []string
+	var keys, folders []string
 	sel := b.selection()
 	if len(sel) == 0 {
-		for i := range b.view.Len() {
-			sel = append(sel, b.view.At(i))
-		}
+		where := b.loc.Folder().String()
+		dialog.ShowConfirm("Undelete everything in this folder?",
+			"Every deleted file in "+where+" and in all its subfolders comes back as it was when it was deleted.",
+			func(ok bool) {
+				if ok {
+					w.undeleteFolders([]string{b.loc.Prefix})
+				}
+			}, w.win)
+		return
 	}
 	for _, o := range sel {
-		if o.Deleted {
+		switch {
+		case o.IsFolder:
+			folders = append(folders, o.Key)
+		case o.Deleted:
 			keys = append(keys, o.Key)
 		}
+	}
+	if len(folders) > 0 {
+		// The folders' files and the selected files, in one go.
+		w.undeleteFolders(append(folders, keys...))
+		return
 	}
 	if len(keys) == 0 {
 		dialog.ShowInformation("Undelete", "None of these files is deleted.", w.win)
@@ -206,21 +223,34 @@ func (w *Window) restoreAsOf() {
 	}
 	byKey := map[string]string{}
 	var keys []string
+	var large []store.Object // restored as jobs in the transfer queue
 	for _, o := range sel {
-		if !o.IsFolder && o.VersionID != "" {
-			byKey[o.Key] = o.VersionID
-			keys = append(keys, o.Key)
+		if o.IsFolder || o.VersionID == "" {
+			continue
 		}
+		if o.Size > largeCopy && w.queue != nil {
+			large = append(large, o)
+			continue
+		}
+		byKey[o.Key] = o.VersionID
+		keys = append(keys, o.Key)
 	}
-	if len(keys) == 0 {
+	if len(keys)+len(large) == 0 {
 		return
 	}
-	dialog.ShowConfirm("Restore "+plural(len(keys), "file")+"?",
+	bucket := b.loc.Bucket
+	dialog.ShowConfirm("Restore "+plural(len(keys)+len(large), "file")+"?",
 		"Each file's version from that moment is copied on top and becomes current. Nothing is lost: the versions of now stay as older versions.",
 		func(ok bool) {
-			if ok {
+			if !ok {
+				return
+			}
+			for _, o := range large {
+				w.queueCopy(transfer.CopyRequest{Bucket: bucket, SrcKey: o.Key, SrcVersionID: o.VersionID, DstKey: o.Key, Size: o.Size})
+			}
+			if len(keys) > 0 {
 				w.bulkAsync("Restoring", keys, func(ctx context.Context, key string) error {
-					_, err := r.Restore(ctx, b.loc.Bucket, key, byKey[key], nil)
+					_, err := r.Restore(ctx, bucket, key, byKey[key], nil)
 					return err
 				}, "restored")
 			}
@@ -269,6 +299,74 @@ func (w *Window) bulkAsync(title string, keys []string, op func(context.Context,
 				msg += fmt.Sprintf(" %d failed: %s", len(keys)-okCount, Sentence(firstErr))
 			}
 			dialog.ShowInformation(title, msg, w.win)
+			w.browser.refresh()
+			w.versions.reload()
+		})
+	}()
+}
+
+// undeleteFolders brings back every deleted file under each folder of
+// names (keys ending in "/", "" for the bucket) and each file named, with a
+// progress bar, a cancel button and a count at the end.
+func (w *Window) undeleteFolders(names []string) {
+	r, bucket := w.remote, w.browser.loc.Bucket
+	ctx, cancel := context.WithCancel(context.Background())
+	bar := widget.NewProgressBar()
+	label := widget.NewLabel("Looking for deleted files…")
+	prog := dialog.NewCustomWithoutButtons("Undeleting…",
+		container.NewVBox(label, bar, widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)), w.win)
+	prog.Show()
+	go func() {
+		defer cancel()
+		var (
+			back, failed int
+			firstErr     error
+		)
+		for i, name := range names {
+			if ctx.Err() != nil {
+				firstErr = ctx.Err()
+				break
+			}
+			if name != "" && !strings.HasSuffix(name, "/") {
+				if _, err := r.Undelete(ctx, bucket, name); err != nil {
+					failed++
+					firstErr = cmp.Or(firstErr, err)
+				} else {
+					back++
+				}
+				continue
+			}
+			n, failures, err := r.UndeleteFolder(ctx, bucket, name, func(done, total int) {
+				do(func() {
+					label.SetText(fmt.Sprintf("Folder %d of %d: %d of %d deleted files back", i+1, len(names), done, total))
+					if total > 0 {
+						bar.SetValue(float64(done) / float64(total))
+					}
+				})
+			})
+			back += n
+			failed += len(failures)
+			if len(failures) > 0 && firstErr == nil {
+				firstErr = fmt.Errorf("%s: %s", failures[0].Key, failures[0].Message)
+			}
+			if err != nil {
+				firstErr = err
+				break
+			}
+		}
+		do(func() {
+			prog.Hide()
+			msg := capitalize(plural(back, "file")) + " undeleted."
+			if back == 0 && firstErr == nil {
+				msg = "Nothing here was deleted."
+			}
+			if failed > 0 {
+				msg += fmt.Sprintf(" %s could not be undeleted.", capitalize(plural(failed, "file")))
+			}
+			if firstErr != nil {
+				msg += " " + Sentence(firstErr)
+			}
+			dialog.ShowInformation("Undelete", msg, w.win)
 			w.browser.refresh()
 			w.versions.reload()
 		})

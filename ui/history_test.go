@@ -3,8 +3,11 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/store/sandbox"
+	"github.com/haul-app/haul/transfer"
 )
 
 // putText writes a small file and returns its version ID.
@@ -322,5 +326,153 @@ func TestShareLinksWork(t *testing.T) {
 	}
 	if code, _ := fetch(t, strings.Replace(plain, sandbox.PublicBucket, bucket, 1)); code != 403 {
 		t.Errorf("the same kind of link to a private bucket: HTTP %d, want 403", code)
+	}
+}
+
+// TestLargeCopiesRunAsJobs checks that a restore and a folder move of files
+// above the copy-in-parts size run as jobs in the transfer queue (here with
+// the size lowered to 10 bytes), while small files of the same move are
+// moved at once.
+func TestLargeCopiesRunAsJobs(t *testing.T) {
+	old := largeCopy
+	largeCopy = 10
+	t.Cleanup(func() { largeCopy = old })
+	bucket := newBucket(t, "haul-ui-bigcopy", store.Private)
+	v1 := putText(t, bucket, "film.mov", "first cut of the film")
+	putText(t, bucket, "film.mov", "final cut")
+	putText(t, bucket, "reel/a.mov", "reel a, long enough")
+	putText(t, bucket, "reel/b.txt", "b")
+	h, q := newTransferHarnessAt(t, Location{Bucket: bucket, Key: "film.mov"}, transfer.Options{})
+	p, b := h.w.versions, h.w.browser
+	h.eventually("two versions", func() bool { return len(p.versions) == 2 })
+	if id := get(h, func() string { return p.versions[1].VersionID }); id != v1 {
+		t.Fatalf("second row is %s, want the first version %s", id, v1)
+	}
+	row := h.versionRow(1)
+	h.ui(func() { test.Tap(row[btnRestore].(*widget.Button)) })
+	s := allDone(t, q, 1)
+	if j := s.Jobs[0]; j.Dir != transfer.Copy || j.Source != "film.mov" || j.Key != "film.mov" || j.VersionID != v1 {
+		t.Errorf("restore job = %+v", j)
+	}
+	if rows := prepareRows(s); rows[0].name != "Restore film.mov" {
+		t.Errorf("transfer row = %q, want Restore film.mov", rows[0].name)
+	}
+	if got := currentText(t, bucket, "film.mov"); got != "first cut of the film" {
+		t.Errorf("after restore the file says %q", got)
+	}
+	h.eventually("the version panel reloaded with the restored version", func() bool { return len(p.versions) == 3 })
+
+	// Move reel/ to archive/reel/: a.mov goes to the queue, b.txt at once.
+	h.ui(func() {
+		b.selectOnly(b.view.index("reel/"))
+		h.w.renameSelected()
+	})
+	e := h.dialogEntry(0)
+	h.ui(func() { e.SetText("archive/reel") })
+	h.tapDialogButton("Rename")
+	s = allDone(t, q, 2)
+	if len(s.Jobs) != 2 {
+		t.Errorf("%d jobs, want the restore and a.mov's move only", len(s.Jobs))
+	}
+	if j := s.Jobs[1]; j.Dir != transfer.Copy || j.Source != "reel/a.mov" || j.Key != "archive/reel/a.mov" {
+		t.Errorf("move job = %+v", j)
+	}
+	if got := currentText(t, bucket, "archive/reel/a.mov"); got != "reel a, long enough" {
+		t.Errorf("moved a.mov says %q", got)
+	}
+	if got := currentText(t, bucket, "archive/reel/b.txt"); got != "b" {
+		t.Errorf("moved b.txt says %q", got)
+	}
+	for _, k := range []string{"reel/a.mov", "reel/b.txt"} {
+		if _, err := testClient.Head(context.Background(), bucket, k, ""); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("old name %s after the move: %v, want hidden", k, err)
+		}
+	}
+	// (versitygw still lists reel/ as a folder of hidden files; B2 would not.)
+	h.eventually("archive/ listed", func() bool { return b.view.done && b.view.index("archive/") >= 0 })
+}
+
+// TestUndeleteWholeFolder brings back a deleted folder with its subfolders
+// from the show-deleted view, and then, with nothing selected, everything
+// deleted in the folder shown.
+func TestUndeleteWholeFolder(t *testing.T) {
+	ctx := context.Background()
+	bucket := newBucket(t, "haul-ui-undelete-dir", store.Private)
+	for _, k := range []string{"old/a.txt", "old/sub/b.txt", "old/sub/deep/c.txt", "keep.txt", "loose.txt"} {
+		putText(t, bucket, k, "text of "+k)
+	}
+	if _, _, err := testClient.DeleteFolder(ctx, bucket, "old/", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := testClient.Delete(ctx, bucket, "loose.txt"); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, testClient, Location{Bucket: bucket})
+	h.waitDone("")
+	b := h.w.browser
+	h.ui(func() { b.deletedChk.SetChecked(true) })
+	v := h.waitDone("")
+	h.ui(func() {
+		b.selectOnly(v.index("old/"))
+		h.w.undeleteSelected()
+	})
+	h.eventually("the count", func() bool { return strings.Contains(h.overlayTextLocked(), "3 files undeleted.") })
+	h.tapDialogButton("OK")
+	for _, k := range []string{"old/a.txt", "old/sub/b.txt", "old/sub/deep/c.txt"} {
+		if got := currentText(t, bucket, k); got != "text of "+k {
+			t.Errorf("%s after undelete says %q", k, got)
+		}
+	}
+	if _, err := testClient.Head(ctx, bucket, "loose.txt", ""); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("loose.txt was not selected but is back: %v", err)
+	}
+
+	// Nothing selected: the whole folder shown, after confirming.
+	h.waitDone("")
+	h.ui(func() {
+		b.clearSelection()
+		h.w.undeleteSelected()
+	})
+	h.tapDialogButton("Yes")
+	h.eventually("the count", func() bool { return strings.Contains(h.overlayTextLocked(), "1 file undeleted.") })
+	h.tapDialogButton("OK")
+	if got := currentText(t, bucket, "loose.txt"); got != "text of loose.txt" {
+		t.Errorf("loose.txt after undeleting the folder says %q", got)
+	}
+}
+
+// TestDownloadFolderAsItWas downloads a folder from the past view: the
+// files arrive as they were at that moment, not as they are now.
+func TestDownloadFolderAsItWas(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-asof-download", store.Private)
+	putText(t, bucket, "dir/x.txt", "x then")
+	putText(t, bucket, "dir/sub/y.txt", "y then")
+	time.Sleep(1100 * time.Millisecond) // versitygw keeps times to the second
+	moment := time.Now()
+	time.Sleep(1100 * time.Millisecond)
+	putText(t, bucket, "dir/x.txt", "x now")
+	if err := testClient.Delete(context.Background(), bucket, "dir/sub/y.txt"); err != nil {
+		t.Fatal(err)
+	}
+	putText(t, bucket, "dir/z.txt", "added since")
+
+	h, q := newTransferHarnessAt(t, Location{Bucket: bucket}, transfer.Options{})
+	b := h.w.browser
+	h.ui(func() { b.setHistory(historyMode{at: moment}) })
+	v := h.waitDone("")
+	dest := t.TempDir()
+	h.ui(func() { h.w.download([]store.Object{v.At(v.index("dir/"))}, dest) })
+	s := allDone(t, q, 2)
+	if len(s.Jobs) != 2 {
+		t.Errorf("%d downloads, want x.txt and sub/y.txt only", len(s.Jobs))
+	}
+	for rel, want := range map[string]string{"dir/x.txt": "x then", "dir/sub/y.txt": "y then"} {
+		got, err := os.ReadFile(filepath.Join(dest, filepath.FromSlash(rel)))
+		if err != nil || string(got) != want {
+			t.Errorf("%s = %q, %v; want %q", rel, got, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dest, "dir", "z.txt")); err == nil {
+		t.Error("z.txt, added after the moment, was downloaded")
 	}
 }

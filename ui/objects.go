@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/haul-app/haul/store"
+	"github.com/haul-app/haul/transfer"
 )
 
 // deleteSelected hides the selected files and folders (Delete), or removes
@@ -173,10 +174,29 @@ func (w *Window) renameSelected() {
 				return
 			}
 			dst := strings.Trim(entry.Text, "/")
+			if !o.IsFolder && o.Size > largeCopy && w.queueCopy(transfer.CopyRequest{
+				Bucket: bucket, SrcKey: o.Key, DstKey: dst, Move: true, Size: o.Size,
+			}) {
+				return
+			}
+			q := w.queue
 			w.bulkOne("Renaming", func(ctx context.Context) (string, error) {
 				if o.IsFolder {
-					n, err := r.RenameFolder(ctx, bucket, o.Key, dst+"/", nil)
-					return fmt.Sprintf("%s moved.", capitalize(plural(n, "file"))), err
+					n, handed, err := r.RenameFolder(ctx, bucket, o.Key, dst+"/", store.FolderMoveOptions{
+						HandOff: func(oldKey, newKey string, size int64) bool {
+							if q == nil || size <= largeCopy {
+								return false
+							}
+							_, err := q.AddCopy(transfer.CopyRequest{Bucket: bucket, SrcKey: oldKey, DstKey: newKey, Move: true, Size: size})
+							return err == nil
+						},
+					})
+					msg := fmt.Sprintf("%s moved.", capitalize(plural(n, "file")))
+					if handed > 0 {
+						msg += fmt.Sprintf(" %s moving in the transfer list.", capitalize(plural(handed, "large file")))
+						do(w.transfers.show)
+					}
+					return msg, err
 				}
 				_, err := r.Rename(ctx, bucket, o.Key, dst)
 				return "Renamed.", err

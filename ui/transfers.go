@@ -21,6 +21,7 @@ import (
 type Queue interface {
 	AddUpload(r transfer.UploadRequest) (transfer.JobID, error)
 	AddDownload(r transfer.DownloadRequest) (transfer.JobID, error)
+	AddCopy(r transfer.CopyRequest) (transfer.JobID, error)
 	Pause(id transfer.JobID) error
 	Resume(id transfer.JobID) error
 	Cancel(id transfer.JobID) error
@@ -55,7 +56,7 @@ type transfersPanel struct {
 	rows []jobRow
 	stop chan struct{}
 	// onTick is told, on the Fyne goroutine, each snapshot and the uploads
-	// that finished since the last one.
+	// and copies that finished since the last one.
 	onTick func(s transfer.Snapshot, finished []transfer.JobStatus)
 
 	list     *widget.List
@@ -156,7 +157,7 @@ func (p *transfersPanel) start() {
 			totals := totalsText(snap)
 			var finished []transfer.JobStatus
 			for _, j := range snap.Jobs {
-				if j.State == transfer.Done && j.Dir == transfer.Upload && seen[j.ID] != transfer.Done {
+				if j.State == transfer.Done && j.Dir != transfer.Download && seen[j.ID] != transfer.Done {
 					finished = append(finished, j)
 				}
 				seen[j.ID] = j.State
@@ -185,8 +186,13 @@ func prepareRows(s transfer.Snapshot) []jobRow {
 	rows := make([]jobRow, len(s.Jobs))
 	for i, j := range s.Jobs {
 		r := jobRow{id: j.ID, state: j.State, name: path.Base(j.Key), icon: theme.UploadIcon()}
-		if j.Dir == transfer.Download {
+		switch {
+		case j.Dir == transfer.Download:
 			r.icon = theme.DownloadIcon()
+		case j.Dir == transfer.Copy && j.Source == j.Key:
+			r.icon, r.name = theme.HistoryIcon(), "Restore "+r.name
+		case j.Dir == transfer.Copy:
+			r.icon, r.name = theme.ContentCopyIcon(), path.Base(j.Source)+" → "+j.Key
 		}
 		if j.Size > 0 {
 			r.progress = float64(j.Done) / float64(j.Size)

@@ -23,6 +23,13 @@ import (
 // transfer queue over the sandbox.
 func newTransferHarness(t *testing.T, folder string, opts transfer.Options) (*harness, *transfer.Queue) {
 	t.Helper()
+	return newTransferHarnessAt(t, Location{Bucket: pagingBucket, Prefix: folder}, opts)
+}
+
+// newTransferHarnessAt is newTransferHarness opening start.
+func newTransferHarnessAt(t *testing.T, start Location, opts transfer.Options) (*harness, *transfer.Queue) {
+	t.Helper()
+	folder := start.Prefix
 	opts.JournalDir = t.TempDir()
 	q, warn, err := transfer.NewQueue(testClient, opts)
 	if err != nil || warn != nil {
@@ -38,7 +45,7 @@ func newTransferHarness(t *testing.T, folder string, opts transfer.Options) (*ha
 			Connect:   func(context.Context, store.Account) (Remote, error) { return testClient, nil },
 			OpenQueue: func(store.Account, Remote) (Queue, error) { return q, nil },
 			Sandbox:   &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
-			Start:     Location{Bucket: pagingBucket, Prefix: folder},
+			Start:     start,
 		})
 		h.w.browser.onView = func(v *folderView) { h.views <- v }
 	})

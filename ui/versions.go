@@ -260,10 +260,16 @@ func (w *Window) downloadVersion(bucket string, v store.Version) {
 }
 
 // restoreAsync makes an old version current by a server-side copy, with a
-// progress dialog the person can cancel (large files copy in parts).
+// progress dialog the person can cancel; files too large for one copy
+// request go to the transfer queue instead, as a job.
 func (w *Window) restoreAsync(bucket string, v store.Version, after func()) {
 	r := w.remote
 	if r == nil {
+		return
+	}
+	if v.Size > largeCopy && w.queueCopy(transfer.CopyRequest{
+		Bucket: bucket, SrcKey: v.Key, SrcVersionID: v.VersionID, DstKey: v.Key, Size: v.Size,
+	}) {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())

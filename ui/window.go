@@ -129,7 +129,7 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.addActions()
 	w.win.SetOnDropped(w.onDropped)
 	w.win.SetOnClosed(w.closed)
-	w.transfers.onTick = w.afterUploads
+	w.transfers.onTick = w.afterJobs
 	w.transfers.settings.OnTapped = w.showTransferSettings
 	for _, n := range d.Notices {
 		w.addNotice(n)
@@ -448,17 +448,24 @@ func (w *Window) showMenu(pos fyne.Position) {
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), w.win.Canvas(), pos)
 }
 
-// afterUploads lists the folder on screen again once uploads into it have
-// finished, so new files show without a manual refresh (once, not per
-// file: each listing is billable and resets the selection).
-func (w *Window) afterUploads(s transfer.Snapshot, finished []transfer.JobStatus) {
+// afterJobs lists the folder on screen again once the uploads and copies
+// into it have finished, so new files show without a manual refresh: once
+// for a batch, not per file (each listing is billable and resets the
+// selection). It reloads the version panel when a copy changed its file.
+func (w *Window) afterJobs(s transfer.Snapshot, finished []transfer.JobStatus) {
 	loc := w.browser.loc
 	into := func(j transfer.JobStatus) bool {
-		return j.Dir == transfer.Upload && j.Bucket == loc.Bucket && strings.HasPrefix(j.Key, loc.Prefix)
+		if j.Dir == transfer.Download || j.Bucket != loc.Bucket {
+			return false
+		}
+		return strings.HasPrefix(j.Key, loc.Prefix) || j.Dir == transfer.Copy && strings.HasPrefix(j.Source, loc.Prefix)
 	}
 	for _, j := range finished {
 		if into(j) {
 			w.stale = true
+		}
+		if j.Dir == transfer.Copy && j.Bucket == w.versions.bucket && (j.Key == w.versions.key || j.Source == w.versions.key) {
+			w.versions.reload()
 		}
 	}
 	if !w.stale || loc.Bucket == "" {
