@@ -32,6 +32,7 @@ var (
 	ErrUnreachable        = errors.New("endpoint unreachable")
 	ErrUnsupported        = errors.New("not supported")
 	ErrCanceled           = errors.New("canceled")
+	ErrWrongRegion        = errors.New("wrong region")
 	ErrOther              = errors.New("request failed")
 )
 
@@ -179,6 +180,10 @@ func classify(e *Error, err error) error {
 		return ErrThrottled
 	case "NotImplemented", "AccessControlListNotSupported":
 		return ErrUnsupported
+	case "AuthorizationHeaderMalformed", "AuthorizationQueryParametersError":
+		if strings.Contains(e.Message, "region") {
+			return ErrWrongRegion
+		}
 	}
 	switch {
 	case e.Code == "" && errors.Is(err, io.ErrUnexpectedEOF):
@@ -229,4 +234,18 @@ func parseJSONError(body []byte) *b2JSONError {
 		return nil
 	}
 	return &je
+}
+
+// expectingRegion finds the region a server names in its refusal of
+// another one: "the region 'us-east-1' is wrong; expecting 'us-west-004'"
+// (AWS quotes with ', versitygw with ").
+var expectingRegion = regexp.MustCompile(`expecting ['"]([a-z0-9-]+)['"]`)
+
+// ExpectedRegion is the region an ErrWrongRegion refusal asks for, or ""
+// when the message does not say.
+func (e *Error) ExpectedRegion() string {
+	if m := expectingRegion.FindStringSubmatch(e.Message); m != nil {
+		return m[1]
+	}
+	return ""
 }

@@ -74,6 +74,15 @@ func TestErrorMapping(t *testing.T) {
 		check(t, err, ErrInvalidCredentials, http.StatusNotFound, "XAdminUserNotFound")
 	})
 
+	t.Run("wrong region", func(t *testing.T) {
+		c := e.client(t, Config{Region: "us-east-1"})
+		_, err := c.List(ctx, ListInput{Bucket: bucket})
+		got := check(t, err, ErrWrongRegion, http.StatusBadRequest, "AuthorizationHeaderMalformed")
+		if r := got.ExpectedRegion(); r != e.srv.Region {
+			t.Errorf("ExpectedRegion = %q, want the server's %q", r, e.srv.Region)
+		}
+	})
+
 	t.Run("access denied", func(t *testing.T) {
 		// Without a signature the request is anonymous, and the bucket is
 		// private: the server itself answers AccessDenied.

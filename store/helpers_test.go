@@ -62,7 +62,9 @@ func checkNoSecret(t *testing.T, p *b2proxy.Proxy, secret string) {
 func (e *env) client(t *testing.T, cfg Config) *Client {
 	t.Helper()
 	cfg.Endpoint = e.proxy.URL
-	cfg.Region = e.srv.Region
+	if cfg.Region == "" {
+		cfg.Region = e.srv.Region
+	}
 	if cfg.KeyID == "" {
 		cfg.KeyID = e.srv.AccessKey
 	}

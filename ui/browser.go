@@ -91,6 +91,9 @@ type browser struct {
 	// renames it; the window wires both.
 	onDelete func(forGood bool)
 	onRename func()
+	// interceptKey, when set, sees the table's keys first and reports
+	// whether it took them (a dialog is up).
+	interceptKey func(*fyne.KeyEvent) bool
 	// onOpenFile opens a file's properties (Enter, double-click).
 	onOpenFile func()
 	// onView is told after each snapshot is shown (tests wait on it).
@@ -98,6 +101,7 @@ type browser struct {
 
 	pathEntry    *widget.Entry
 	crumbs       *fyne.Container
+	crumbScroll  *container.Scroll
 	filterEntry  *widget.Entry
 	table        *fileTable
 	message      *widget.Label
@@ -164,9 +168,13 @@ func newBrowser() *browser {
 	nav := container.NewHBox(b.backBtn, b.fwdBtn, b.upBtn, b.refreshBtn)
 	b.actions = container.NewHBox()
 	filterBox := container.NewGridWrap(fyne.NewSize(200, b.filterEntry.MinSize().Height), b.filterEntry)
+	// The breadcrumbs get a row of their own: beside the actions they
+	// were squeezed to the bucket's name.
+	b.crumbScroll = container.NewHScroll(b.crumbs)
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nav, filterBox, b.pathEntry),
-		container.NewBorder(nil, nil, nil, b.actions, container.NewHScroll(b.crumbs)),
+		b.crumbScroll,
+		b.actions,
 		b.historyBar,
 	)
 	// The message spans the table's width (a wrapping label in a Center
@@ -478,6 +486,8 @@ func (b *browser) setCrumbs() {
 		btn.Importance = widget.LowImportance
 		b.crumbs.Add(btn)
 	}
+	// The deepest folder is the one that matters when the path is long.
+	b.crumbScroll.ScrollToOffset(fyne.NewPos(max(0, b.crumbs.MinSize().Width-b.crumbScroll.Size().Width), 0))
 }
 
 // updateStatus writes counts and sizes, and the exact facts of a single

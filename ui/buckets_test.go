@@ -161,3 +161,41 @@ func TestNewFolderRenameAndDelete(t *testing.T) {
 		t.Errorf("dir/ still has %d versions (%v)", len(pg.Versions), err)
 	}
 }
+
+// TestKeysStayWithTheDialog checks that keys typed while a dialog is up
+// never reach the table behind it: a second Delete does not ask again and
+// Enter does not open the file.
+func TestKeysStayWithTheDialog(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-dialog-keys", store.Private)
+	putText(t, bucket, "a.txt", "a")
+	putText(t, bucket, "dir/b.txt", "b")
+	h := newHarness(t, testClient, Location{Bucket: bucket})
+	h.waitDone("")
+	b := h.w.browser
+	h.ui(func() {
+		b.selectOnly(b.view.index("dir/"))
+		h.w.win.Canvas().Focus(b.table)
+		b.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	})
+	if n := get(h, func() int { return len(h.w.win.Canvas().Overlays().List()) }); n != 1 {
+		t.Fatalf("%d dialogs after Delete, want 1", n)
+	}
+	if txt := h.overlayText(); !strings.Contains(txt, "the folder “dir”") || !strings.Contains(txt, "bring it back") {
+		t.Errorf("question = %q, want it to name the folder", txt)
+	}
+	h.ui(func() {
+		b.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+		b.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		h.w.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShift})
+	})
+	if n := get(h, func() int { return len(h.w.win.Canvas().Overlays().List()) }); n != 1 {
+		t.Errorf("%d dialogs after more keys, want still 1", n)
+	}
+	if loc := get(h, func() Location { return b.loc }); loc.Prefix != "" {
+		t.Errorf("Enter behind the dialog opened %s", loc)
+	}
+	h.tapDialogButton("No")
+	if _, err := testClient.Head(context.Background(), bucket, "dir/b.txt", ""); err != nil {
+		t.Errorf("dir/b.txt after No: %v", err)
+	}
+}

@@ -48,6 +48,14 @@ func Sentence(err error) string {
 		s = "The account already has 100 buckets, B2's limit; delete one first."
 	case errors.Is(err, store.ErrInvalidName):
 		s = "B2 does not accept that name."
+	case errors.Is(err, store.ErrWrongRegion):
+		s = "The endpoint expects another region than the account's: edit the account's region"
+		if want := se.ExpectedRegion(); want != "" {
+			s = "The endpoint expects the region " + want + ": set it as the account's region (for an account from the environment, HAUL_S3_REGION=" + want + ")."
+		} else {
+			s += " (for an account from the environment, HAUL_S3_REGION)."
+		}
+		return s
 	case errors.Is(err, store.ErrUnsupported):
 		s = "B2 does not support that operation through its S3 API."
 	default:

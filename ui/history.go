@@ -100,7 +100,11 @@ func (b *browser) setHistory(m historyMode) {
 func (b *browser) updateHistoryBar() {
 	switch {
 	case !b.mode.at.IsZero():
-		b.historyLabel.SetText(fmt.Sprintf("Read-only: this folder as it was on %s.", b.mode.at.Local().Format("Mon 2 Jan 2006 15:04 MST")))
+		layout := "Mon 2 Jan 2006 15:04 MST"
+		if b.mode.at.Second() != 0 {
+			layout = "Mon 2 Jan 2006 15:04:05 MST"
+		}
+		b.historyLabel.SetText(fmt.Sprintf("Read-only: this folder as it was on %s.", b.mode.at.Local().Format(layout)))
 		b.historyBar.Show()
 		b.restoreBtn.Show()
 		b.undeleteBtn.Hide()

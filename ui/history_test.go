@@ -57,18 +57,19 @@ func newBucket(t *testing.T, name string, v store.Visibility) string {
 // findInDialogs returns the first object in the window's dialogs that
 // matches.
 func (h *harness) findInDialogs(match func(fyne.CanvasObject) bool) fyne.CanvasObject {
-	var found fyne.CanvasObject
-	h.ui(func() {
-		for _, ov := range h.w.win.Canvas().Overlays().List() {
-			for _, o := range test.LaidOutObjects(ov) {
-				if match(o) {
-					found = o
-					return
-				}
+	return get(h, func() fyne.CanvasObject { return h.findInDialogsLocked(match) })
+}
+
+// findInDialogsLocked is findInDialogs for callers holding the UI lock.
+func (h *harness) findInDialogsLocked(match func(fyne.CanvasObject) bool) fyne.CanvasObject {
+	for _, ov := range h.w.win.Canvas().Overlays().List() {
+		for _, o := range test.LaidOutObjects(ov) {
+			if match(o) {
+				return o
 			}
 		}
-	})
-	return found
+	}
+	return nil
 }
 
 // versionRow renders row i of the version panel.
@@ -78,7 +79,7 @@ func (h *harness) versionRow(i int) []fyne.CanvasObject {
 		p := h.w.versions
 		o := p.createRow()
 		p.updateRow(i, o)
-		buttons = o.(*fyne.Container).Objects[1].(*fyne.Container).Objects
+		buttons = o.(*fyne.Container).Objects[1].(*fyne.Container).Objects[1].(*fyne.Container).Objects
 	})
 	return buttons
 }
@@ -276,8 +277,7 @@ func TestShareLinksWork(t *testing.T) {
 	h := newHarness(t, testClient, Location{Bucket: bucket, Key: "report 1+1.txt"})
 	h.waitDone("")
 	h.eventually("the bucket list", func() bool { return len(h.w.sidebar.buckets) > 0 })
-	h.ui(h.w.shareSelected)
-	h.tapDialogButton("Make links")
+	h.ui(h.w.shareSelected) // links are made at once, for 1 day
 	// out reads the links box; call it under the UI lock.
 	out := func() string {
 		for _, ov := range h.w.win.Canvas().Overlays().List() {
@@ -290,6 +290,15 @@ func TestShareLinksWork(t *testing.T) {
 		return ""
 	}
 	h.eventually("a signed link", func() bool { return strings.HasPrefix(out(), "http") })
+	if day := get(h, out); !strings.Contains(day, "X-Amz-Expires=86400") {
+		t.Errorf("first link = %s, want one for a day", day)
+	}
+	// Choosing another duration makes the links again.
+	h.ui(func() {
+		sel := h.findInDialogsLocked(func(o fyne.CanvasObject) bool { _, ok := o.(*widget.Select); return ok })
+		sel.(*widget.Select).SetSelected("1 hour")
+	})
+	h.eventually("a link for an hour", func() bool { return strings.Contains(out(), "X-Amz-Expires=3600") })
 	link := get(h, out)
 	if code, body := fetch(t, link); code != 200 || body != "secret report" {
 		t.Errorf("signed link: HTTP %d %q", code, body)
@@ -301,8 +310,8 @@ func TestShareLinksWork(t *testing.T) {
 		l, ok := o.(*widget.Label)
 		return ok && strings.Contains(l.Text, "work until")
 	})
-	if note == nil || !strings.Contains(note.(*widget.Label).Text, "cannot be revoked") {
-		t.Error("no expiry and revocation note")
+	if note == nil || !strings.Contains(note.(*widget.Label).Text, "cannot be revoked") || !strings.Contains(note.(*widget.Label).Text, "(in 1 hour)") {
+		t.Errorf("no expiry and revocation note: %v", note)
 	}
 	h.tapDialogButton("Copy link")
 	if got := get(h, func() string { return fyne.CurrentApp().Clipboard().Content() }); got != link {

@@ -40,12 +40,19 @@ func (w *Window) deleteSelected(forGood bool) {
 	if what == "" {
 		return
 	}
+	them := "them"
+	if len(files)+len(folders) == 1 {
+		what, them = "“"+path.Base(strings.TrimSuffix(sel[0].Key, "/"))+"”", "it"
+		if len(folders) == 1 {
+			what = "the folder " + what
+		}
+	}
 	run := func() {
 		w.deleteAsync(bucket, files, folders, forGood)
 	}
 	if !forGood {
 		dialog.ShowConfirm("Delete "+what+"?",
-			"B2 hides them behind a delete marker and keeps every version: you can bring them back with Show deleted → Undelete. Storage is still billed until the versions are deleted for good.",
+			"B2 hides "+them+" behind a delete marker and keeps every version: you can bring "+them+" back with Show deleted → Undelete. Storage is still billed until the versions are deleted for good.",
 			func(ok bool) {
 				if ok {
 					run()

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/dustin/go-humanize"
 
 	"github.com/haul-app/haul/store"
 )
@@ -154,8 +153,8 @@ func (w *Window) showShare(targets []shareTarget) {
 		msg := strings.Join(problems, "\n")
 		if len(ls) > 0 && !ls[0].Expires.IsZero() {
 			exp := ls[0].Expires
-			msg = fmt.Sprintf("These links work until %s (%s). A signed link cannot be revoked, except by deleting the application key that signed it.\n",
-				exp.Local().Format("Mon 2 Jan 2006 15:04 MST"), humanize.Time(exp)) + msg
+			msg = fmt.Sprintf("These links work until %s (in %s). A signed link cannot be revoked, except by deleting the application key that signed it.\n",
+				exp.Local().Format("Mon 2 Jan 2006 15:04 MST"), untilText(time.Until(exp))) + msg
 			if ls[0].Clamped {
 				msg = "B2 signs links for at most 7 days, so these last 7 days.\n" + msg
 			}
@@ -165,12 +164,19 @@ func (w *Window) showShare(targets []shareTarget) {
 		setEnabled(copyOne, has)
 		setEnabled(copyAll, has && len(ls) > 1)
 	}
+	gen := 0 // the latest request; older answers are dropped
 	generate := func(o store.PresignOptions, pin bool) {
 		note.SetText("Making links…")
 		acct := w.current
+		gen++
+		mine := gen
 		go func() {
 			ls := makeLinks(context.Background(), r, acct, bucket, public, targets, o, pin)
-			do(func() { show(ls) })
+			do(func() {
+				if mine == gen {
+					show(ls)
+				}
+			})
 		}()
 	}
 
@@ -188,7 +194,6 @@ func (w *Window) showShare(targets []shareTarget) {
 		for _, p := range expiryPresets {
 			preset.Options = append(preset.Options, p.Label)
 		}
-		preset.OnChanged = func(s string) { setVisible(custom, s == "Custom") }
 		preset.SetSelected(expiryPresets[1].Label)
 		pin := widget.NewCheck("Pin to the version shown now", nil)
 		pin.SetChecked(targets[0].VersionID != "")
@@ -201,7 +206,7 @@ func (w *Window) showShare(targets []shareTarget) {
 		if len(targets) == 1 {
 			items = append(items, widget.NewFormItem("Download as", downloadAs))
 		}
-		makeBtn := widget.NewButtonWithIcon("Make links", theme.MailForwardIcon(), func() {
+		remake := func() {
 			var d time.Duration
 			for _, p := range expiryPresets {
 				if p.Label == preset.Selected {
@@ -216,7 +221,21 @@ func (w *Window) showShare(targets []shareTarget) {
 				}
 			}
 			generate(store.PresignOptions{Expires: d, DownloadAs: strings.TrimSpace(downloadAs.Text)}, pin.Checked)
-		})
+		}
+		// Links are made at once and again on every change of the
+		// choices; a typed duration or file name applies on Enter or with
+		// the button.
+		makeBtn := widget.NewButtonWithIcon("Update links", theme.ViewRefreshIcon(), remake)
+		preset.OnChanged = func(s string) {
+			setVisible(custom, s == "Custom")
+			if s != "Custom" {
+				remake()
+			}
+		}
+		pin.OnChanged = func(bool) { remake() }
+		custom.OnSubmitted = func(string) { remake() }
+		downloadAs.OnSubmitted = func(string) { remake() }
+		remake()
 		intro := widget.NewLabel("This bucket is private: these links are signed and stop working when they expire.")
 		intro.Wrapping = fyne.TextWrapWord
 		form = container.NewVBox(intro, widget.NewForm(items...), makeBtn)
@@ -243,4 +262,19 @@ func (w *Window) shareSelected() {
 		return
 	}
 	w.showShare(targets)
+}
+
+// untilText says how long a link lasts, rounded to the minute: "1 day",
+// "7 days", "3 hours", "90 minutes".
+func untilText(d time.Duration) string {
+	d = d.Round(time.Minute)
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return plural(int(d/(24*time.Hour)), "day")
+	case d >= time.Hour && d%time.Hour == 0:
+		return plural(int(d/time.Hour), "hour")
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%s and %s", plural(int(d/(24*time.Hour)), "day"), plural(int(d%(24*time.Hour)/time.Hour), "hour"))
+	}
+	return plural(int(d/time.Minute), "minute")
 }

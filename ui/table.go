@@ -119,6 +119,9 @@ func (t *fileTable) rowAt(pos fyne.Position) int {
 // TypedKey moves the selection with the arrows, opens with Enter and goes
 // back with Backspace; other keys keep the table's behaviour.
 func (t *fileTable) TypedKey(e *fyne.KeyEvent) {
+	if t.b.interceptKey != nil && t.b.interceptKey(e) {
+		return
+	}
 	n := t.b.view.Len()
 	switch e.Name {
 	case fyne.KeyDown:
@@ -248,9 +251,10 @@ func (c *fileCell) update(id widget.TableCellID) {
 	c.label.Refresh()
 }
 
-// sizeText is "1.2 MB", or "1,234,567 B" exactly; folders show nothing.
+// sizeText is "1.2 MB", or "1,234,567 B" exactly; folders and deleted
+// files (whose newest entry, a delete marker, has no size) show nothing.
 func sizeText(o store.Object, exact bool) string {
-	if o.IsFolder {
+	if o.IsFolder || o.Deleted {
 		return ""
 	}
 	if exact {

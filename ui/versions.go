@@ -152,13 +152,16 @@ func (p *versionPanel) createRow() fyne.CanvasObject {
 	when := widget.NewLabel("date")
 	detail := widget.NewLabel("size · id")
 	detail.SizeName = theme.SizeNameCaptionText
+	detail.Truncation = fyne.TextTruncateEllipsis
 	btn := func(icon fyne.Resource) *widget.Button {
 		b := widget.NewButtonWithIcon("", icon, nil)
 		b.Importance = widget.LowImportance
 		return b
 	}
 	buttons := container.NewHBox(btn(theme.ContentCopyIcon()), btn(theme.DownloadIcon()), btn(theme.MailForwardIcon()), btn(theme.HistoryIcon()), btn(theme.DeleteIcon()))
-	return container.NewBorder(nil, nil, nil, buttons, container.NewVBox(container.NewHBox(when, badge), detail))
+	// The date and badge get the panel's whole width; the buttons share
+	// the second line with the size and ID.
+	return container.NewVBox(container.NewHBox(when, badge), container.NewBorder(nil, nil, nil, buttons, detail))
 }
 
 // Button order in a row.
@@ -176,11 +179,10 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	v := p.versions[i]
 	row := o.(*fyne.Container)
-	text := row.Objects[0].(*fyne.Container)
-	head := text.Objects[0].(*fyne.Container)
+	head, bottom := row.Objects[0].(*fyne.Container), row.Objects[1].(*fyne.Container)
 	when, badge := head.Objects[0].(*widget.Label), head.Objects[1].(*widget.Label)
-	detail := text.Objects[1].(*widget.Label)
-	buttons := row.Objects[1].(*fyne.Container).Objects
+	detail := bottom.Objects[0].(*widget.Label)
+	buttons := bottom.Objects[1].(*fyne.Container).Objects
 
 	exact := p.w.browser.exact
 	if exact {

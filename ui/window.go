@@ -120,7 +120,7 @@ func NewWindow(a fyne.App, d Deps) *Window {
 		w.bannerBox, w.notice,
 	)
 	right := container.NewHSplit(w.browser.content, w.versions.content)
-	right.Offset = 0.72
+	right.Offset = 0.64
 	split := container.NewHSplit(w.sidebar.content, right)
 	split.Offset = 0.2
 	w.win.SetContent(container.NewBorder(header, w.transfers.content, nil, nil, split))
@@ -344,27 +344,40 @@ func (w *Window) folderOpened(loc Location) {
 func (w *Window) addShortcuts() {
 	c := w.win.Canvas()
 	b := w.browser
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+	// While a dialog is up, keys belong to it: a shortcut must not act on
+	// the selection behind a question about it.
+	add := func(s fyne.Shortcut, fn func()) {
+		c.AddShortcut(s, func(fyne.Shortcut) {
+			if !w.dialogUp() {
+				fn()
+			}
+		})
+	}
+	b.interceptKey = w.dialogKey
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func() {
 		c.Focus(b.pathEntry)
 		b.pathEntry.DoubleTapped(nil) // selects the whole text
 	})
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func() {
 		c.Focus(b.filterEntry)
 	})
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { b.goBack() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { b.goForward() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyUp, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { b.goUp() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { b.refresh() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { w.chooseUploadFile() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func(fyne.Shortcut) { w.chooseUploadFolder() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierAlt}, func() { b.goBack() })
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierAlt}, func() { b.goForward() })
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyUp, Modifier: fyne.KeyModifierAlt}, func() { b.goUp() })
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}, func() { b.refresh() })
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault}, func() { w.chooseUploadFile() })
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func() { w.chooseUploadFolder() })
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}, func() {
 		w.download(b.selection(), w.downloadDir())
 	})
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func(fyne.Shortcut) { w.chooseDownload() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShift}, func(fyne.Shortcut) { w.deleteSelected(true) })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func(fyne.Shortcut) { w.showSearch() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { w.showProperties() })
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func() { w.chooseDownload() })
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShift}, func() { w.deleteSelected(true) })
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func() { w.showSearch() })
+	add(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierAlt}, func() { w.showProperties() })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if w.dialogKey(e) {
+			return
+		}
 		switch e.Name {
 		case fyne.KeyF5:
 			b.refresh()
@@ -380,6 +393,14 @@ func (w *Window) addShortcuts() {
 		}
 	})
 }
+
+// dialogUp reports whether a dialog or pop-up covers the window.
+func (w *Window) dialogUp() bool { return w.win.Canvas().Overlays().Top() != nil }
+
+// dialogKey swallows a key typed while a dialog is up, so that it never
+// reaches the table behind it (Enter would open a file, Delete would ask
+// about the selection again). It reports whether a dialog was up.
+func (w *Window) dialogKey(*fyne.KeyEvent) bool { return w.dialogUp() }
 
 // addActions puts the upload and download buttons in the browser's toolbar
 // and gives its rows a context menu.
