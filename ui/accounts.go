@@ -162,6 +162,7 @@ func (w *Window) showAccountForm(editing *store.Account) {
 	}, w.win)
 	d.Resize(fyne.NewSize(560, 360))
 	d.Show()
+	w.win.Canvas().Focus(f.keyID)
 }
 
 // saveAccountAsync checks the key with B2 and saves the account, with a

@@ -70,7 +70,7 @@ func (w *Window) showNewBucket() {
 		})
 	}, w.win)
 	d.Resize(fyne.NewSize(560, 340))
-	d.Show()
+	showForm(w.win, d, name)
 }
 
 // reloadBuckets lists the buckets again and opens one.
@@ -191,4 +191,5 @@ func (w *Window) offerEmptyBucket(bucket string) {
 		}, w.win)
 	d.Resize(fyne.NewSize(560, 260))
 	d.Show()
+	w.win.Canvas().Focus(typed)
 }

@@ -120,8 +120,14 @@ func TestNewFolderRenameAndDelete(t *testing.T) {
 
 	h.ui(h.w.newFolder)
 	folderName := h.dialogEntry(0)
-	h.ui(func() { test.Type(folderName, "stuff") })
-	h.tapDialogButton("Create")
+	if focused := get(h, func() fyne.Focusable { return h.w.win.Canvas().Focused() }); focused != folderName {
+		t.Error("the name field does not have the keyboard")
+	}
+	// Typing the name and Enter creates it.
+	h.ui(func() {
+		test.Type(folderName, "stuff")
+		folderName.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	})
 	h.eventually("the new folder", func() bool { return b.view.done && b.view.index("stuff/") >= 0 })
 
 	// F2 renames; the old name goes.

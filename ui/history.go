@@ -147,7 +147,7 @@ func (w *Window) chooseMoment() {
 		b.setHistory(historyMode{at: at})
 	}, w.win)
 	d.Resize(fyne.NewSize(520, 260))
-	d.Show()
+	showForm(w.win, d, entry)
 }
 
 // parseMoment reads "2006-01-02 15:04[:05]" or "2006-01-02" in local time;

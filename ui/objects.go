@@ -86,6 +86,9 @@ func (w *Window) deleteSelected(forGood bool) {
 	}
 	d.Resize(fyne.NewSize(520, 240))
 	d.Show()
+	if typed != nil {
+		w.win.Canvas().Focus(typed)
+	}
 }
 
 func describe(files, folders int) string {
@@ -210,7 +213,7 @@ func (w *Window) renameSelected() {
 			})
 		}, w.win)
 	d.Resize(fyne.NewSize(560, 240))
-	d.Show()
+	showForm(w.win, d, entry)
 }
 
 // newFolder creates a folder in the current folder.
@@ -228,7 +231,7 @@ func (w *Window) newFolder() {
 		}
 		return store.ValidateKey(prefix + s + "/" + store.EmptyFolderMarker)
 	}
-	dialog.ShowForm("New folder in "+b.loc.Folder().String(), "Create", "Cancel",
+	d := dialog.NewForm("New folder in "+b.loc.Folder().String(), "Create", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("Name", entry)}, func(ok bool) {
 			if !ok {
 				return
@@ -238,6 +241,7 @@ func (w *Window) newFolder() {
 				return "Folder created.", r.NewFolder(ctx, bucket, prefix+name+"/")
 			})
 		}, w.win)
+	showForm(w.win, d, entry)
 }
 
 // bulkOne runs one operation with a progress dialog, then refreshes and
