@@ -129,6 +129,7 @@ func TestNewFolderRenameAndDelete(t *testing.T) {
 		folderName.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	})
 	h.eventually("the new folder", func() bool { return b.view.done && b.view.index("stuff/") >= 0 })
+	h.eventually("the new folder in the tree", func() bool { return slices.Contains(h.w.sidebar.children[""], "stuff/") })
 
 	// F2 renames; the old name goes.
 	h.ui(func() {

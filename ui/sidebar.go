@@ -239,7 +239,9 @@ func (s *sidebar) reveal(loc Location) {
 // setChildren records a folder's subfolders as the browser lists it: some
 // while pages arrive, all once done is true.
 func (s *sidebar) setChildren(bucket, prefix string, sub []string, done bool) {
-	if bucket != s.bucket || s.complete[prefix] {
+	// A whole listing replaces what the tree knew (a refresh after a new
+	// folder or a move); a partial one only fills a folder not yet known.
+	if bucket != s.bucket || s.complete[prefix] && (!done || slices.Equal(s.children[prefix], sub)) {
 		return
 	}
 	s.children[prefix] = sub

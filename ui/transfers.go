@@ -199,13 +199,17 @@ func prepareRows(s transfer.Snapshot) []jobRow {
 		} else if j.State == transfer.Done {
 			r.progress = 1
 		}
-		switch j.State {
-		case transfer.Failed:
+		switch st := j.State; {
+		case st == transfer.Failed:
 			r.failed = true
 			r.detail = "Failed: " + Sentence(j.Err)
-		case transfer.Done:
+		case st == transfer.Done:
 			r.detail = fmt.Sprintf("%s · done", humanize.Bytes(uint64(j.Size)))
-		case transfer.Running:
+		case st == transfer.Running && j.Size > 0 && j.Done >= j.Size:
+			// Every byte is there; the upload is being completed, the
+			// download checked, or the copy joined.
+			r.detail = fmt.Sprintf("%s · finishing…", humanize.Bytes(uint64(j.Size)))
+		case st == transfer.Running:
 			r.detail = fmt.Sprintf("%s of %s · %s/s", humanize.Bytes(uint64(j.Done)), humanize.Bytes(uint64(j.Size)), humanize.Bytes(uint64(j.Speed)))
 			if j.ETA > 0 {
 				r.detail += " · " + etaText(j.ETA)

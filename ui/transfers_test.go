@@ -278,3 +278,25 @@ func TestTransfersPanelControlsTheRightJob(t *testing.T) {
 		t.Error("no totals")
 	}
 }
+
+// TestJobRowTexts checks the words of the transfer list's rows.
+func TestJobRowTexts(t *testing.T) {
+	s := transfer.Snapshot{Jobs: []transfer.JobStatus{
+		{Dir: transfer.Upload, Key: "a/big.iso", Size: 2_000_000, Done: 2_000_000, State: transfer.Running},
+		{Dir: transfer.Download, Key: "a/b.txt", Size: 2_000_000, Done: 500_000, Speed: 1_000_000, ETA: 2 * time.Second, State: transfer.Running},
+		{Dir: transfer.Copy, Source: "v/raw.mov", Key: "archive/raw.mov", Size: 10, Done: 10, State: transfer.Done},
+		{Dir: transfer.Copy, Source: "v/raw.mov", Key: "v/raw.mov", Size: 10, State: transfer.Paused},
+	}}
+	rows := prepareRows(s)
+	want := []struct{ name, detail string }{
+		{"big.iso", "2.0 MB · finishing…"},
+		{"b.txt", "500 kB of 2.0 MB · 1.0 MB/s · " + etaText(2*time.Second)},
+		{"raw.mov → archive/raw.mov", "10 B · done"},
+		{"Restore raw.mov", "0 B of 10 B · paused"},
+	}
+	for i, w := range want {
+		if rows[i].name != w.name || rows[i].detail != w.detail {
+			t.Errorf("row %d = %q / %q, want %q / %q", i, rows[i].name, rows[i].detail, w.name, w.detail)
+		}
+	}
+}
