@@ -37,7 +37,7 @@ func newHarness(t *testing.T, r Remote, start Location) *harness {
 		})
 		h.w.browser.onView = func(v *folderView) { h.views <- v }
 	})
-	h.w.win.Resize(fyne.NewSize(1200, 800))
+	h.ui(func() { h.w.win.Resize(fyne.NewSize(1200, 800)) })
 	h.ui(h.w.Show)
 	t.Cleanup(func() { h.ui(func() { h.w.browser.stopLoading(); h.w.win.Close() }) })
 	return h
