@@ -9,7 +9,7 @@ BIN := bin/haul
 # debug` keeps them on.
 TAGS := migrated_fynedo
 
-.PHONY: run debug build test bench deps deps-test clean
+.PHONY: run debug build test race bench deps deps-test clean
 
 run: build
 	./$(BIN) $(ARGS)
@@ -23,6 +23,11 @@ build: deps
 
 test: deps-test
 	./scripts/test.sh
+
+# race runs every test under the race detector (its first build of Fyne's
+# cgo takes minutes more).
+race: deps-test
+	./scripts/test.sh -race
 
 bench: deps-test
 	./scripts/test.sh -run '^$$' -bench . -benchmem
