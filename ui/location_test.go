@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -71,4 +73,20 @@ func FuzzParseLocation(f *testing.F) {
 			t.Errorf("round trip of %q: %+v -> %q -> %+v, %v", s, l, l.String(), again, err)
 		}
 	})
+}
+
+func TestTildeHome(t *testing.T) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		filepath.Join(home, ".cache", "haul", "sandbox"): filepath.Join("~", ".cache", "haul", "sandbox"),
+		home:                            home,
+		filepath.Join(home+"x", "data"): filepath.Join(home+"x", "data"),
+	} {
+		if got := tildeHome(in); got != want {
+			t.Errorf("tildeHome(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -315,7 +317,7 @@ func (w *Window) showBanner(a store.Account) {
 	}
 	where := "in a temporary folder that is removed when Haul quits"
 	if w.deps.Sandbox.Persistent {
-		where = "in " + w.deps.Sandbox.Dir + " and is kept between runs"
+		where = "in " + tildeHome(w.deps.Sandbox.Dir) + " and is kept between runs"
 	}
 	w.banner.SetText("Sandbox: a local S3 server running inside Haul, not B2. Its data lives " + where + ".")
 	w.bannerBox.Show()
@@ -499,4 +501,16 @@ func (w *Window) afterJobs(s transfer.Snapshot, finished []transfer.JobStatus) {
 	}
 	w.stale = false
 	w.browser.refresh()
+}
+
+// tildeHome writes a path inside the home folder as ~/…, as people read it.
+func tildeHome(p string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" || home == "/" {
+		return p
+	}
+	if rel, err := filepath.Rel(home, p); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+		return filepath.Join("~", rel)
+	}
+	return p
 }
