@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/haul-app/haul/store"
 )
 
@@ -177,48 +175,27 @@ func (q *Queue) copyObject(ctx context.Context, j *job, st *copyState) error {
 		q.mu.Unlock()
 		q.persist()
 	}
-	have := make(map[int32]bool, len(st.Parts))
-	for _, p := range st.Parts {
-		have[p.Number] = true
-	}
 	j.done.Store(st.doneBytes())
-
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(q.opt.PartsPerFile)
-	for i := range partCount(st.Size, st.PartSize) {
-		n := int32(i + 1)
-		if have[n] {
-			continue
+	err = q.eachMissingPart(ctx, st.Size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
+		p, err := q.r.CopyPart(ctx, st.Bucket, st.DstKey, st.UploadID, n, st.SrcKey, st.Pinned, off, size)
+		if err != nil {
+			return err
 		}
-		if gctx.Err() != nil {
-			break
-		}
-		off, size := pieceAt(i, st.Size, st.PartSize)
-		g.Go(func() error {
-			p, err := q.r.CopyPart(gctx, st.Bucket, st.DstKey, st.UploadID, n, st.SrcKey, st.Pinned, off, size)
-			if err != nil {
-				return err
-			}
-			q.mu.Lock()
-			j.cp.Parts = insertPart(j.cp.Parts, p)
-			q.markDirtyLocked()
-			q.mu.Unlock()
-			j.done.Add(size)
-			q.persist()
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+		q.mu.Lock()
+		j.cp.Parts = insertPart(j.cp.Parts, p)
+		q.markDirtyLocked()
+		q.mu.Unlock()
+		j.done.Add(size)
+		q.persist()
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	q.mu.Lock()
 	parts := slices.Clone(j.cp.Parts)
 	q.mu.Unlock()
-	_, err = q.r.CompleteMultipart(ctx, st.Bucket, st.DstKey, st.UploadID, parts)
-	if errors.Is(err, store.ErrNotFound) && q.alreadyComplete(ctx, st.Bucket, st.DstKey, st.Size, st.PartSize, parts) {
-		return nil // a retried completion whose first answer was lost
-	}
-	return err
+	return q.complete(ctx, st.Bucket, st.DstKey, st.UploadID, st.Size, st.PartSize, parts)
 }
 
 // reconcileCopy compares the journal's parts with what the server holds

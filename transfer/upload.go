@@ -136,26 +136,11 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 		q.mu.Unlock()
 		q.persist()
 	}
-	have := make(map[int32]bool, len(st.Parts))
-	for _, p := range st.Parts {
-		have[p.Number] = true
-	}
 	j.done.Store(st.doneBytes())
-
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(q.opt.PartsPerFile)
-	for i := range partCount(src.size, st.PartSize) {
-		n := int32(i + 1)
-		if have[n] {
-			continue
-		}
-		if gctx.Err() != nil {
-			break
-		}
-		off, size := pieceAt(i, src.size, st.PartSize)
-		g.Go(func() error { return q.sendPart(gctx, j, st.Bucket, st.Key, st.UploadID, n, src, off, size) })
-	}
-	if err := g.Wait(); err != nil {
+	err := q.eachMissingPart(ctx, src.size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
+		return q.sendPart(ctx, j, st.Bucket, st.Key, st.UploadID, n, src, off, size)
+	})
+	if err != nil {
 		return err
 	}
 	if err := src.unchanged(); err != nil {
@@ -164,13 +149,40 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 	q.mu.Lock()
 	parts := slices.Clone(j.up.Parts)
 	q.mu.Unlock()
-	_, err := q.r.CompleteMultipart(ctx, st.Bucket, st.Key, st.UploadID, parts)
-	if errors.Is(err, store.ErrNotFound) {
-		// A retry of a completion whose answer was lost finds the upload
-		// gone: the object may be there already.
-		if q.alreadyComplete(ctx, st.Bucket, st.Key, st.Size, st.PartSize, parts) {
-			return nil
+	return q.complete(ctx, st.Bucket, st.Key, st.UploadID, st.Size, st.PartSize, parts)
+}
+
+// eachMissingPart runs send for every part of an object of size bytes cut
+// into partSize pieces that have does not hold, PartsPerFile at a time, and
+// returns the first error. Parts are numbered from 1.
+func (q *Queue) eachMissingPart(ctx context.Context, size, partSize int64, have []store.Part, send func(ctx context.Context, n int32, off, length int64) error) error {
+	done := make(map[int32]bool, len(have))
+	for _, p := range have {
+		done[p.Number] = true
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(q.opt.PartsPerFile)
+	for i := range partCount(size, partSize) {
+		n := int32(i + 1)
+		if done[n] {
+			continue
 		}
+		if gctx.Err() != nil {
+			break
+		}
+		off, length := pieceAt(i, size, partSize)
+		g.Go(func() error { return send(gctx, n, off, length) })
+	}
+	return g.Wait()
+}
+
+// complete joins the parts of a multipart upload into the object. A retry
+// of a completion whose answer was lost finds the upload gone: if the
+// object those parts make is there, that is success.
+func (q *Queue) complete(ctx context.Context, bucket, key, uploadID string, size, partSize int64, parts []store.Part) error {
+	_, err := q.r.CompleteMultipart(ctx, bucket, key, uploadID, parts)
+	if errors.Is(err, store.ErrNotFound) && q.alreadyComplete(ctx, bucket, key, size, partSize, parts) {
+		return nil
 	}
 	return err
 }
