@@ -70,15 +70,7 @@ func (s *copyState) check() error {
 	if s.Bucket == "" || s.SrcKey == "" || store.ValidateKey(s.DstKey) != nil || s.Size < 0 || s.PartSize < 0 {
 		return errors.New("a copy without a valid bucket, source, target or size")
 	}
-	if s.UploadID != "" && s.PartSize < store.MinPartSize {
-		return errors.New("a copy in parts without a part size")
-	}
-	for _, p := range s.Parts {
-		if p.Number < 1 || int(p.Number) > partCount(s.Size, s.PartSize) || p.ETag == "" || p.Size <= 0 {
-			return fmt.Errorf("an impossible part %d", p.Number)
-		}
-	}
-	return nil
+	return checkParts(s.UploadID, s.Size, s.PartSize, s.Parts)
 }
 
 // AddCopy queues a server-side copy and returns its ID. It checks the
@@ -110,11 +102,7 @@ func (q *Queue) copy(ctx context.Context, j *job) error {
 		if err := q.copyObject(ctx, j, st); err != nil {
 			return err
 		}
-		q.mu.Lock()
-		j.cp.Copied, j.cp.UploadID, j.cp.Parts = true, "", nil
-		q.markDirtyLocked()
-		q.mu.Unlock()
-		q.persist()
+		q.update(func() { j.cp.Copied, j.cp.UploadID, j.cp.Parts = true, "", nil })
 	}
 	j.done.Store(j.size.Load())
 	if st.Move {
@@ -169,11 +157,7 @@ func (q *Queue) copyObject(ctx context.Context, j *job, st *copyState) error {
 			return err
 		}
 		st.UploadID, st.Parts = id, nil
-		q.mu.Lock()
-		j.cp.UploadID, j.cp.PartSize, j.cp.Parts = id, st.PartSize, nil
-		q.markDirtyLocked()
-		q.mu.Unlock()
-		q.persist()
+		q.update(func() { j.cp.UploadID, j.cp.PartSize, j.cp.Parts = id, st.PartSize, nil })
 	}
 	j.done.Store(st.doneBytes())
 	err = q.eachMissingPart(ctx, st.Size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
@@ -225,10 +209,6 @@ func (q *Queue) reconcileCopy(ctx context.Context, j *job, st *copyState) (done 
 		}
 	}
 	st.Parts = keep
-	q.mu.Lock()
-	j.cp.UploadID, j.cp.Parts = st.UploadID, slices.Clone(keep)
-	q.markDirtyLocked()
-	q.mu.Unlock()
-	q.persist()
+	q.update(func() { j.cp.UploadID, j.cp.Parts = st.UploadID, slices.Clone(keep) })
 	return false, nil
 }

@@ -179,13 +179,11 @@ func (q *Queue) fetchRange(ctx context.Context, j *job, st *downState, f partial
 		j.done.Add(-got)
 		return diskErr("write", st.Temp, err)
 	}
-	q.mu.Lock()
-	if k, found := slices.BinarySearch(j.down.Ranges, i); !found {
-		j.down.Ranges = slices.Insert(j.down.Ranges, k, i)
-	}
-	q.markDirtyLocked()
-	q.mu.Unlock()
-	q.persist()
+	q.update(func() {
+		if k, found := slices.BinarySearch(j.down.Ranges, i); !found {
+			j.down.Ranges = slices.Insert(j.down.Ranges, k, i)
+		}
+	})
 	return nil
 }
 
@@ -298,11 +296,7 @@ func place(temp, local string, replace bool) error {
 
 // setRanges replaces a download's recorded ranges.
 func (q *Queue) setRanges(j *job, ranges []int) {
-	q.mu.Lock()
-	j.down.Ranges = ranges
-	q.markDirtyLocked()
-	q.mu.Unlock()
-	q.persist()
+	q.update(func() { j.down.Ranges = ranges })
 }
 
 // sleep waits d or until ctx ends.

@@ -137,13 +137,8 @@ func (r record) check() error {
 		if u.Bucket == "" || store.ValidateKey(u.Key) != nil || u.Size < 0 || u.PartSize < 0 {
 			return errors.New("an upload without a valid bucket, key or size")
 		}
-		if u.UploadID != "" && u.PartSize < store.MinPartSize {
-			return errors.New("a multipart upload without a part size")
-		}
-		for _, p := range u.Parts {
-			if p.Number < 1 || int(p.Number) > partCount(u.Size, u.PartSize) || p.ETag == "" || p.Size <= 0 {
-				return fmt.Errorf("an impossible part %d", p.Number)
-			}
+		if err := checkParts(u.UploadID, u.Size, u.PartSize, u.Parts); err != nil {
+			return err
 		}
 	default:
 		d := r.Download
@@ -154,6 +149,21 @@ func (r record) check() error {
 			if i < 0 || i >= partCount(d.Size, d.PartSize) {
 				return fmt.Errorf("an impossible range %d", i)
 			}
+		}
+	}
+	return nil
+}
+
+// checkParts refuses the recorded parts of a multipart upload (an upload
+// or a copy in parts) of size bytes that no run of the queue could have
+// made.
+func checkParts(uploadID string, size, partSize int64, parts []store.Part) error {
+	if uploadID != "" && partSize < store.MinPartSize {
+		return errors.New("a multipart upload without a part size")
+	}
+	for _, p := range parts {
+		if p.Number < 1 || int(p.Number) > partCount(size, partSize) || p.ETag == "" || p.Size <= 0 {
+			return fmt.Errorf("an impossible part %d", p.Number)
 		}
 	}
 	return nil
@@ -231,6 +241,17 @@ func (q *Queue) flush() error {
 	}
 	q.jr.saved = gen
 	return nil
+}
+
+// update changes a job's state under the queue's lock and writes the
+// journal before returning: for changes that must be durable before they
+// count (a new upload ID, a finished part or range).
+func (q *Queue) update(fn func()) {
+	q.mu.Lock()
+	fn()
+	q.markDirtyLocked()
+	q.mu.Unlock()
+	q.persist()
 }
 
 // persist writes the journal before returning, for changes that must be

@@ -15,15 +15,18 @@ import (
 // with a warning; it never fails or crashes.
 func TestJournalBroken(t *testing.T) {
 	broken := map[string]string{
-		"not JSON":         "{not json",
-		"truncated":        `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"`,
-		"other version":    `{"version":9,"jobs":[]}`,
-		"unknown field":    `{"version":1,"jobs":[],"secret":"x"}`,
-		"both directions":  `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"},"download":{"bucket":"b","key":"k","local":"/x"}}]}`,
-		"impossible part":  `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k","size":10,"uploadId":"u","partSize":5000000,"parts":[{"Number":3,"ETag":"e","Size":1}]}}]}`,
-		"duplicate id":     `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"}},{"id":"a","upload":{"bucket":"b","key":"k"}}]}`,
-		"bad key":          `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"/k"}}]}`,
-		"impossible range": `{"version":1,"jobs":[{"id":"a","download":{"bucket":"b","key":"k","local":"/x","size":1,"partSize":1,"ranges":[5]}}]}`,
+		"not JSON":             "{not json",
+		"truncated":            `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"`,
+		"other version":        `{"version":9,"jobs":[]}`,
+		"unknown field":        `{"version":1,"jobs":[],"secret":"x"}`,
+		"both directions":      `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"},"download":{"bucket":"b","key":"k","local":"/x"}}]}`,
+		"impossible part":      `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k","size":10,"uploadId":"u","partSize":5000000,"parts":[{"Number":3,"ETag":"e","Size":1}]}}]}`,
+		"duplicate id":         `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"}},{"id":"a","upload":{"bucket":"b","key":"k"}}]}`,
+		"bad key":              `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"/k"}}]}`,
+		"impossible range":     `{"version":1,"jobs":[{"id":"a","download":{"bucket":"b","key":"k","local":"/x","size":1,"partSize":1,"ranges":[5]}}]}`,
+		"copy and upload":      `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"},"copy":{"bucket":"b","srcKey":"s","dstKey":"k"}}]}`,
+		"copy without source":  `{"version":1,"jobs":[{"id":"a","copy":{"bucket":"b","dstKey":"k"}}]}`,
+		"impossible copy part": `{"version":1,"jobs":[{"id":"a","copy":{"bucket":"b","srcKey":"s","dstKey":"k","size":10,"uploadId":"u","partSize":5000000,"parts":[{"Number":2,"ETag":"e","Size":1}]}}]}`,
 	}
 	for name, content := range broken {
 		t.Run(name, func(t *testing.T) {

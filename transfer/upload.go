@@ -130,11 +130,7 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 			return err
 		}
 		st.UploadID, st.Parts = id, nil
-		q.mu.Lock()
-		j.up.UploadID, j.up.PartSize, j.up.Parts = id, st.PartSize, nil
-		q.markDirtyLocked()
-		q.mu.Unlock()
-		q.persist()
+		q.update(func() { j.up.UploadID, j.up.PartSize, j.up.Parts = id, st.PartSize, nil })
 	}
 	j.done.Store(st.doneBytes())
 	err := q.eachMissingPart(ctx, src.size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
@@ -210,11 +206,7 @@ func (q *Queue) sendPart(ctx context.Context, j *job, bucket, key, uploadID stri
 	if err := src.unchanged(); err != nil {
 		return err
 	}
-	q.mu.Lock()
-	j.up.Parts = insertPart(j.up.Parts, store.Part{Number: n, ETag: etag, Size: size})
-	q.markDirtyLocked()
-	q.mu.Unlock()
-	q.persist()
+	q.update(func() { j.up.Parts = insertPart(j.up.Parts, store.Part{Number: n, ETag: etag, Size: size}) })
 	return nil
 }
 
@@ -275,11 +267,7 @@ func (q *Queue) reconcile(ctx context.Context, j *job, st *upState, src source) 
 		keep = append(keep, p)
 	}
 	st.Parts = keep
-	q.mu.Lock()
-	j.up.UploadID, j.up.Parts = st.UploadID, slices.Clone(keep)
-	q.markDirtyLocked()
-	q.mu.Unlock()
-	q.persist()
+	q.update(func() { j.up.UploadID, j.up.Parts = st.UploadID, slices.Clone(keep) })
 	return false, nil
 }
 
