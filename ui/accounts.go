@@ -161,7 +161,7 @@ func (w *Window) showAccountForm(editing *store.Account) {
 		}
 	}, w.win)
 	d.Resize(fyne.NewSize(560, 360))
-	d.Show()
+	w.present(d, d.Submit)
 	w.win.Canvas().Focus(f.keyID)
 }
 
@@ -198,7 +198,7 @@ func (w *Window) saveAccountAsync(f *accountForm) {
 		do(func() {
 			prog.Hide()
 			if err != nil {
-				dialog.ShowError(errors.New(msg), w.win)
+				w.showError(errors.New(msg))
 				return
 			}
 			if warn != nil {
@@ -254,11 +254,11 @@ func (w *Window) showAccounts() {
 	})
 	d = dialog.NewCustom("Accounts", "Close", container.NewBorder(nil, add, nil, nil, container.NewVScroll(rows)), w.win)
 	d.Resize(fyne.NewSize(560, 360))
-	d.Show()
+	w.present(d, d.Hide)
 }
 
 func (w *Window) confirmRemove(a store.Account) {
-	dialog.ShowConfirm("Remove "+a.Name+"?",
+	w.askCarefully("Remove "+a.Name+"?",
 		"Haul forgets this account and deletes its key from the system keychain. Nothing in B2 is touched.",
 		func(ok bool) {
 			if !ok {
@@ -268,7 +268,7 @@ func (w *Window) confirmRemove(a store.Account) {
 				err := w.deps.Accounts.Remove(a.ID)
 				do(func() {
 					if err != nil {
-						dialog.ShowError(errors.New(Sentence(err)), w.win)
+						w.showError(errors.New(Sentence(err)))
 						return
 					}
 					w.reloadAccounts()
@@ -277,5 +277,5 @@ func (w *Window) confirmRemove(a store.Account) {
 					}
 				})
 			}()
-		}, w.win)
+		})
 }

@@ -79,11 +79,11 @@ func (w *Window) upload(paths []string, target Location) {
 	}
 	q, r := w.queue, w.remote
 	if q == nil || r == nil || target.Bucket == "" {
-		dialog.ShowInformation("Nowhere to upload", "Open a bucket first, then drop files onto it.", w.win)
+		w.showInfo("Nowhere to upload", "Open a bucket first, then drop files onto it.")
 		return
 	}
 	if !w.browser.mode.at.IsZero() {
-		dialog.ShowInformation("Read-only view", "This shows the folder as it was. Go back to now to upload into it.", w.win)
+		w.showInfo("Read-only view", "This shows the folder as it was. Go back to now to upload into it.")
 		return
 	}
 	go func() {
@@ -94,7 +94,7 @@ func (w *Window) upload(paths []string, target Location) {
 		}
 		do(func() {
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("%s", Sentence(err)), w.win)
+				w.showError(fmt.Errorf("%s", Sentence(err)))
 				return
 			}
 			w.reportRejected("Some files were not uploaded", rejected)
@@ -238,7 +238,7 @@ func (w *Window) reportRejected(title string, rejected []transfer.Rejected) {
 	text.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom(title, "OK", container.NewVScroll(text), w.win)
 	d.Resize(fyne.NewSize(600, 300))
-	d.Show()
+	w.present(d, d.Hide)
 }
 
 // chooseUploadFiles opens a file dialog (Ctrl+U).
@@ -341,7 +341,7 @@ func (w *Window) download(sel []store.Object, dest string) {
 		}
 		do(func() {
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("%s", Sentence(err)), w.win)
+				w.showError(fmt.Errorf("%s", Sentence(err)))
 				return
 			}
 			w.reportRejected("Some files were not downloaded", rejected)

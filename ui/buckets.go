@@ -25,7 +25,7 @@ func (w *Window) showNewBucket() {
 		return
 	}
 	if n := len(w.sidebar.buckets); n >= store.MaxBuckets {
-		dialog.ShowInformation("Bucket limit reached", fmt.Sprintf("This account has %d buckets, the most B2 allows. Delete one first, or use folders inside a bucket.", n), w.win)
+		w.showInfo("Bucket limit reached", fmt.Sprintf("This account has %d buckets, the most B2 allows. Delete one first, or use folders inside a bucket.", n))
 		return
 	}
 	name := widget.NewEntry()
@@ -70,7 +70,7 @@ func (w *Window) showNewBucket() {
 		})
 	}, w.win)
 	d.Resize(fyne.NewSize(560, 340))
-	showForm(w.win, d, name)
+	w.showForm(d, name)
 }
 
 // reloadBuckets lists the buckets again and opens one.
@@ -111,7 +111,7 @@ func (w *Window) toggleVisibility() {
 		})
 	}, w.win)
 	d.SetConfirmText("Make " + to.String())
-	d.Show()
+	w.present(d, nil) // making a bucket public takes a click
 }
 
 // deleteBucket deletes the current bucket after confirming; a bucket that
@@ -121,7 +121,7 @@ func (w *Window) deleteBucket() {
 	if r == nil || bucket == "" {
 		return
 	}
-	dialog.ShowConfirm("Delete bucket "+bucket+"?", "The bucket must be empty; nothing else is touched.", func(ok bool) {
+	w.askCarefully("Delete bucket "+bucket+"?", "The bucket must be empty; nothing else is touched.", func(ok bool) {
 		if !ok {
 			return
 		}
@@ -135,11 +135,11 @@ func (w *Window) deleteBucket() {
 				case errors.Is(err, store.ErrBucketNotEmpty):
 					w.offerEmptyBucket(bucket)
 				default:
-					dialog.ShowError(errors.New(Sentence(err)), w.win)
+					w.showError(errors.New(Sentence(err)))
 				}
 			})
 		}()
-	}, w.win)
+	})
 }
 
 // offerEmptyBucket deletes every version and marker in the bucket, then
@@ -178,11 +178,11 @@ func (w *Window) offerEmptyBucket(bucket string) {
 					prog.Hide()
 					switch {
 					case err != nil:
-						dialog.ShowError(fmt.Errorf("%s deleted, then: %s", plural(n, "version"), Sentence(err)), w.win)
+						w.showError(fmt.Errorf("%s deleted, then: %s", plural(n, "version"), Sentence(err)))
 					case len(fails) > 0:
-						dialog.ShowError(fmt.Errorf("%d versions could not be deleted (%s: %s); the bucket stays", len(fails), fails[0].Key, fails[0].Message), w.win)
+						w.showError(fmt.Errorf("%d versions could not be deleted (%s: %s); the bucket stays", len(fails), fails[0].Key, fails[0].Message))
 					default:
-						dialog.ShowInformation("Bucket deleted", fmt.Sprintf("%s deleted, then the bucket %s.", capitalize(plural(n, "version")), bucket), w.win)
+						w.showInfo("Bucket deleted", fmt.Sprintf("%s deleted, then the bucket %s.", capitalize(plural(n, "version")), bucket))
 						w.browser.setRemote(w.remote)
 					}
 					w.reloadBuckets("")
@@ -190,6 +190,6 @@ func (w *Window) offerEmptyBucket(bucket string) {
 			}()
 		}, w.win)
 	d.Resize(fyne.NewSize(560, 260))
-	d.Show()
+	w.present(d, nil) // emptying a bucket takes a click
 	w.win.Canvas().Focus(typed)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -170,39 +171,52 @@ func TestNewFolderRenameAndDelete(t *testing.T) {
 }
 
 // TestKeysStayWithTheDialog checks that keys typed while a dialog is up
-// never reach the table behind it: a second Delete does not ask again and
-// Enter does not open the file.
+// answer the dialog and never reach the table behind it: a second Delete
+// does not ask again, Escape says No, and Enter says Yes to a question
+// whose Yes can be undone (it does not open the folder).
 func TestKeysStayWithTheDialog(t *testing.T) {
+	ctx := context.Background()
 	bucket := newBucket(t, "haul-ui-dialog-keys", store.Private)
 	putText(t, bucket, "a.txt", "a")
 	putText(t, bucket, "dir/b.txt", "b")
 	h := newHarness(t, testClient, Location{Bucket: bucket})
 	h.waitDone("")
 	b := h.w.browser
+	dialogs := func() int { return get(h, func() int { return len(h.w.win.Canvas().Overlays().List()) }) }
+	key := func(name fyne.KeyName) { h.ui(func() { b.table.TypedKey(&fyne.KeyEvent{Name: name}) }) }
 	h.ui(func() {
 		b.selectOnly(b.view.index("dir/"))
 		h.w.win.Canvas().Focus(b.table)
-		b.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
 	})
-	if n := get(h, func() int { return len(h.w.win.Canvas().Overlays().List()) }); n != 1 {
+	key(fyne.KeyDelete)
+	if n := dialogs(); n != 1 {
 		t.Fatalf("%d dialogs after Delete, want 1", n)
 	}
 	if txt := h.overlayText(); !strings.Contains(txt, "the folder “dir”") || !strings.Contains(txt, "bring it back") {
 		t.Errorf("question = %q, want it to name the folder", txt)
 	}
+	key(fyne.KeyDelete)
 	h.ui(func() {
-		b.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
-		b.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 		h.w.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShift})
 	})
-	if n := get(h, func() int { return len(h.w.win.Canvas().Overlays().List()) }); n != 1 {
+	if n := dialogs(); n != 1 {
 		t.Errorf("%d dialogs after more keys, want still 1", n)
 	}
-	if loc := get(h, func() Location { return b.loc }); loc.Prefix != "" {
-		t.Errorf("Enter behind the dialog opened %s", loc)
+	key(fyne.KeyEscape)
+	if n := dialogs(); n != 0 {
+		t.Errorf("%d dialogs after Escape, want none", n)
 	}
-	h.tapDialogButton("No")
-	if _, err := testClient.Head(context.Background(), bucket, "dir/b.txt", ""); err != nil {
-		t.Errorf("dir/b.txt after No: %v", err)
+	if _, err := testClient.Head(ctx, bucket, "dir/b.txt", ""); err != nil {
+		t.Errorf("dir/b.txt after Escape: %v", err)
+	}
+
+	key(fyne.KeyDelete)
+	key(fyne.KeyReturn)
+	h.eventually("dir/b.txt hidden", func() bool {
+		_, err := testClient.Head(ctx, bucket, "dir/b.txt", "")
+		return errors.Is(err, store.ErrNotFound)
+	})
+	if loc := get(h, func() Location { return b.loc }); loc.Prefix != "" {
+		t.Errorf("Enter on the question opened %s", loc)
 	}
 }

@@ -1,16 +1,108 @@
 package ui
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 )
 
+// Fyne's dialogs take no keys of their own. The window answers them for
+// the dialogs shown through present: Escape closes the top one as its
+// Cancel or Close button would, Enter presses its default button where
+// that is safe. Every other key typed while any dialog is up is dropped
+// (see dialogKey), so it never reaches the table behind.
+
+// keyedDialog is a dialog on screen and what Enter does in it (nil:
+// nothing, as in questions whose Yes cannot be undone).
+type keyedDialog struct {
+	d     dialog.Dialog
+	enter func()
+}
+
+// present shows d and lets the keys answer it.
+func (w *Window) present(d dialog.Dialog, enter func()) {
+	d.Show()
+	c := w.win.Canvas()
+	top := c.Overlays().Top()
+	if top == nil {
+		return
+	}
+	if w.keyed == nil {
+		w.keyed = map[fyne.CanvasObject]keyedDialog{}
+	}
+	open := c.Overlays().List()
+	for o := range w.keyed {
+		if !slices.Contains(open, o) {
+			delete(w.keyed, o) // closed by a button meanwhile
+		}
+	}
+	w.keyed[top] = keyedDialog{d: d, enter: enter}
+}
+
+// dialogKey answers a key typed while a dialog is up and reports whether
+// one was: the key is then the dialog's, answered or dropped.
+func (w *Window) dialogKey(e *fyne.KeyEvent) bool {
+	top := w.win.Canvas().Overlays().Top()
+	if top == nil {
+		return false
+	}
+	k, ok := w.keyed[top]
+	if !ok {
+		return true
+	}
+	switch e.Name {
+	case fyne.KeyEscape:
+		delete(w.keyed, top)
+		k.d.Hide()
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if k.enter != nil {
+			delete(w.keyed, top)
+			k.enter()
+		}
+	}
+	return true
+}
+
+// showInfo shows a message; Enter or Escape closes it.
+func (w *Window) showInfo(title, msg string) {
+	d := dialog.NewInformation(title, msg, w.win)
+	w.present(d, d.Hide)
+}
+
+// showError shows a failure; Enter or Escape closes it.
+func (w *Window) showError(err error) {
+	d := dialog.NewError(err, w.win)
+	w.present(d, d.Hide)
+}
+
+// newConfirm is dialog.NewConfirm with yes, which answers it as its
+// confirm button would.
+func (w *Window) newConfirm(title, msg string, fn func(bool)) (d *dialog.ConfirmDialog, yes func()) {
+	entered := false
+	d = dialog.NewConfirm(title, msg, func(ok bool) { fn(ok || entered) }, w.win)
+	return d, func() { entered = true; d.Hide() }
+}
+
+// ask asks a question that Enter may answer Yes to: one whose Yes can be
+// undone (a delete marker, a restore).
+func (w *Window) ask(title, msg string, fn func(bool)) {
+	d, yes := w.newConfirm(title, msg, fn)
+	w.present(d, yes)
+}
+
+// askCarefully asks a question whose Yes only a click gives: Enter does
+// nothing, Escape says No.
+func (w *Window) askCarefully(title, msg string, fn func(bool)) {
+	w.present(dialog.NewConfirm(title, msg, fn, w.win), nil)
+}
+
 // showForm shows a form dialog with the keyboard in entry, and Enter in
 // entry submitting it (when the form is valid), as a person expects of a
 // one-line question.
-func showForm(win fyne.Window, d *dialog.FormDialog, entry *widget.Entry) {
+func (w *Window) showForm(d *dialog.FormDialog, entry *widget.Entry) {
 	entry.OnSubmitted = func(string) { d.Submit() }
-	d.Show()
-	win.Canvas().Focus(entry)
+	w.present(d, d.Submit)
+	w.win.Canvas().Focus(entry)
 }

@@ -51,13 +51,13 @@ func (w *Window) deleteSelected(forGood bool) {
 		w.deleteAsync(bucket, files, folders, forGood)
 	}
 	if !forGood {
-		dialog.ShowConfirm("Delete "+what+"?",
+		w.ask("Delete "+what+"?",
 			"B2 hides "+them+" behind a delete marker and keeps every version: you can bring "+them+" back with Show deleted → Undelete. Storage is still billed until the versions are deleted for good.",
 			func(ok bool) {
 				if ok {
 					run()
 				}
-			}, w.win)
+			})
 		return
 	}
 	msg := widget.NewLabel("Every version of " + what + " is removed from B2. This cannot be undone.")
@@ -85,7 +85,7 @@ func (w *Window) deleteSelected(forGood bool) {
 		}
 	}
 	d.Resize(fyne.NewSize(520, 240))
-	d.Show()
+	w.present(d, nil) // deleting for good takes a click
 	if typed != nil {
 		w.win.Canvas().Focus(typed)
 	}
@@ -213,7 +213,7 @@ func (w *Window) renameSelected() {
 			})
 		}, w.win)
 	d.Resize(fyne.NewSize(560, 240))
-	showForm(w.win, d, entry)
+	w.showForm(d, entry)
 }
 
 // newFolder creates a folder in the current folder.
@@ -241,7 +241,7 @@ func (w *Window) newFolder() {
 				return "Folder created.", r.NewFolder(ctx, bucket, prefix+name+"/")
 			})
 		}, w.win)
-	showForm(w.win, d, entry)
+	w.showForm(d, entry)
 }
 
 // bulkOne runs one operation with a progress dialog, then refreshes and
@@ -257,7 +257,7 @@ func (w *Window) bulkOne(title string, op func(context.Context) (string, error))
 		do(func() {
 			prog.Hide()
 			if err != nil {
-				dialog.ShowError(errors.New(Sentence(err)), w.win)
+				w.showError(errors.New(Sentence(err)))
 			} else {
 				w.browser.status.SetText(msg)
 			}

@@ -181,17 +181,17 @@ func (w *Window) openProperties() *propertiesDialog {
 	}
 	switch {
 	case len(sel) != 1 || sel[0].IsFolder:
-		dialog.ShowInformation("Properties", "Select one file to see its properties.", w.win)
+		w.showInfo("Properties", "Select one file to see its properties.")
 		return nil
 	case sel[0].Deleted:
-		dialog.ShowInformation("Properties", "This file is deleted; undelete it to see its properties.", w.win)
+		w.showInfo("Properties", "This file is deleted; undelete it to see its properties.")
 		return nil
 	}
 	if w.remote == nil {
 		return nil
 	}
 	p := newPropertiesDialog(w, w.remote, w.browser.loc.Bucket, sel[0])
-	p.dlg.Show()
+	w.present(p.dlg, nil)
 	go p.loadAsync(p.ctx)
 	return p
 }

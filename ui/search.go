@@ -53,7 +53,7 @@ func (w *Window) showSearch() { w.openSearch() }
 func (w *Window) openSearch() *searchDialog {
 	loc := w.browser.loc
 	if w.remote == nil || loc.Bucket == "" {
-		dialog.ShowInformation("Search", "Open a bucket first, then search it.", w.win)
+		w.showInfo("Search", "Open a bucket first, then search it.")
 		return nil
 	}
 	if w.remote == nil {
@@ -88,7 +88,7 @@ func (w *Window) openSearch() *searchDialog {
 	s.dlg = dialog.NewCustom("Search "+where, "Close", container.NewBorder(top, bottom, nil, nil, s.list), w.win)
 	s.dlg.SetOnClosed(s.stop)
 	s.dlg.Resize(fyne.NewSize(760, 560))
-	s.dlg.Show()
+	w.present(s.dlg, nil)
 	w.win.Canvas().Focus(s.entry)
 	return s
 }

@@ -246,7 +246,7 @@ func (w *Window) showShare(targets []shareTarget) {
 	}
 	d := dialog.NewCustom(title, "Close", container.NewVBox(form, out, note, container.NewHBox(copyOne, copyAll)), w.win)
 	d.Resize(fyne.NewSize(640, 460))
-	d.Show()
+	w.present(d, nil)
 }
 
 // shareSelected shares the selected files.
@@ -258,7 +258,7 @@ func (w *Window) shareSelected() {
 		}
 	}
 	if len(targets) == 0 {
-		dialog.ShowInformation("Share", "Select one or more files to share.", w.win)
+		w.showInfo("Share", "Select one or more files to share.")
 		return
 	}
 	w.showShare(targets)

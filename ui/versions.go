@@ -250,7 +250,7 @@ func (w *Window) downloadVersion(bucket string, v store.Version) {
 	}
 	local, err := transfer.SafeLocalPath(w.downloadDir(), path.Base(v.Key))
 	if err != nil {
-		dialog.ShowError(errors.New(capitalize(err.Error())+"."), w.win)
+		w.showError(errors.New(capitalize(err.Error())+"."))
 		return
 	}
 	req := transfer.DownloadRequest{Bucket: bucket, Key: v.Key, VersionID: v.VersionID, Local: local, Size: v.Size}
@@ -290,7 +290,7 @@ func (w *Window) restoreAsync(bucket string, v store.Version, after func()) {
 		do(func() {
 			prog.Hide()
 			if err != nil {
-				dialog.ShowError(errors.New(Sentence(err)), w.win)
+				w.showError(errors.New(Sentence(err)))
 				return
 			}
 			w.browser.refresh()
@@ -313,7 +313,7 @@ func (w *Window) confirmDeleteVersion(bucket string, v store.Version, after func
 			err := r.DeleteVersion(context.Background(), bucket, v.Key, v.VersionID)
 			do(func() {
 				if err != nil {
-					dialog.ShowError(errors.New(Sentence(err)), w.win)
+					w.showError(errors.New(Sentence(err)))
 					return
 				}
 				w.browser.refresh()
@@ -338,5 +338,5 @@ func (w *Window) confirmDeleteVersion(bucket string, v store.Version, after func
 		}
 	}, w.win)
 	d.SetConfirmText("Delete for good")
-	d.Show()
+	w.present(d, nil) // deleting for good takes a click
 }

@@ -89,6 +89,7 @@ type Window struct {
 	banner        *widget.Label
 	bannerBox     *fyne.Container
 	notice        *widget.Label
+	keyed         map[fyne.CanvasObject]keyedDialog // dialogs the keys answer
 }
 
 // NewWindow builds the main window; call ShowAndRun or Show.
@@ -398,11 +399,6 @@ func (w *Window) addShortcuts() {
 
 // dialogUp reports whether a dialog or pop-up covers the window.
 func (w *Window) dialogUp() bool { return w.win.Canvas().Overlays().Top() != nil }
-
-// dialogKey swallows a key typed while a dialog is up, so that it never
-// reaches the table behind it (Enter would open a file, Delete would ask
-// about the selection again). It reports whether a dialog was up.
-func (w *Window) dialogKey(*fyne.KeyEvent) bool { return w.dialogUp() }
 
 // addActions puts the upload and download buttons in the browser's toolbar
 // and gives its rows a context menu.
