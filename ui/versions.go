@@ -250,7 +250,7 @@ func (w *Window) downloadVersion(bucket string, v store.Version) {
 	}
 	local, err := transfer.SafeLocalPath(w.downloadDir(), path.Base(v.Key))
 	if err != nil {
-		w.showError(errors.New(capitalize(err.Error())+"."))
+		w.showError(errors.New(capitalize(err.Error()) + "."))
 		return
 	}
 	req := transfer.DownloadRequest{Bucket: bucket, Key: v.Key, VersionID: v.VersionID, Local: local, Size: v.Size}
