@@ -15,5 +15,11 @@ trap 'rm -rf "$keyring_home"' EXIT
 # the login keyring; an empty one leaves every keyring call failing.
 printf 'haul-test-keyring' | XDG_DATA_HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets >/dev/null
 export HAUL_KEYCHAIN_TEST=1 HAUL_VERSITYGW="$root/.tools/bin/versitygw" LANG=en_US.UTF-8
+unformatted=$(find . -name '*.go' -not -path './.tools/*' -not -path './tmp/*' -exec gofmt -l {} +)
+if [ -n "$unformatted" ]; then
+	echo "test.sh: gofmt wants to rewrite these files (run gofmt -w):" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
 go vet ./...
 go test -count=1 -timeout 30m "$@" ./...
