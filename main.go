@@ -96,7 +96,7 @@ func run(forceSandbox bool, args []string) error {
 					os.RemoveAll(sb.Dir)
 				}
 			}()
-			deps.Sandbox = &ui.SandboxInfo{Account: sb.Account(), Dir: sb.Dir, Persistent: sb.Persistent}
+			deps.Sandbox = &ui.SandboxInfo{Account: sb.Account(), Dir: sb.Dir, Persistent: sb.Persistent, Bucket: sandbox.PrivateBucket}
 			if !forceSandbox || start.Bucket == "" {
 				deps.StartAccount = sb.Account().ID
 			}

@@ -495,3 +495,26 @@ func TestOpeningAFolderListsItOnce(t *testing.T) {
 		t.Errorf("tree under photos/ = %s", got)
 	}
 }
+
+// TestSandboxOpensItsBucket checks that the sandbox, chosen with no place
+// to go (a first run), opens its bucket rather than an empty table.
+func TestSandboxOpensItsBucket(t *testing.T) {
+	a := test.NewTempApp(t)
+	h := &harness{t: t, views: make(chan *folderView, 1024)}
+	h.ui(func() {
+		h.w = NewWindow(a, Deps{
+			Connect: func(context.Context, store.Account) (Remote, error) { return testClient, nil },
+			Sandbox: &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir, Bucket: sandbox.PrivateBucket},
+		})
+		h.w.browser.onView = func(v *folderView) { h.views <- v }
+	})
+	h.ui(h.w.Show)
+	t.Cleanup(func() { h.ui(func() { h.w.browser.stopLoading(); h.w.win.Close() }) })
+	h.waitDone("")
+	if loc := get(h, func() Location { return h.w.browser.loc }); loc.Bucket != sandbox.PrivateBucket {
+		t.Errorf("opened %+v, want the sandbox's bucket", loc)
+	}
+	if names := strings.Join(h.names(), ","); !strings.Contains(names, "README.txt") {
+		t.Errorf("listing = %s", names)
+	}
+}

@@ -41,6 +41,9 @@ type SandboxInfo struct {
 	Account    store.Account
 	Dir        string
 	Persistent bool
+	// Bucket opens when the sandbox is chosen with no place to go, so
+	// that a first run shows files at once.
+	Bucket string
 }
 
 // Deps is everything the window is built from; main wires it.
@@ -301,8 +304,12 @@ func (w *Window) switchAccount(a store.Account, loc Location) {
 			}
 			w.sidebar.setRemote(r, restricted)
 			w.browser.setRemote(r)
-			if loc.Bucket == "" && restricted != "" {
+			switch {
+			case loc.Bucket != "":
+			case restricted != "":
 				loc = Location{Bucket: restricted}
+			case a.Source == store.SandboxSource && w.deps.Sandbox != nil:
+				loc = Location{Bucket: w.deps.Sandbox.Bucket}
 			}
 			if loc.Bucket != "" {
 				w.browser.open(loc)
