@@ -184,8 +184,8 @@ func quitOnSignal(a fyne.App) {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
+		ui.Quitting() // first: Fyne's own handler may be stopping its loop already
 		slog.Info("quitting on signal")
-		ui.Quitting()
 		fyne.Do(a.Quit)
 	}()
 }
