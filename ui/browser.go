@@ -213,24 +213,19 @@ func (b *browser) open(loc Location) {
 	b.show(loc)
 }
 
-func (b *browser) goBack() {
-	if len(b.back) == 0 {
-		return
-	}
-	prev := b.back[len(b.back)-1]
-	b.back = b.back[:len(b.back)-1]
-	b.fwd = append(b.fwd, b.loc.Folder())
-	b.show(prev)
-}
+func (b *browser) goBack() { b.step(&b.back, &b.fwd) }
 
-func (b *browser) goForward() {
-	if len(b.fwd) == 0 {
+func (b *browser) goForward() { b.step(&b.fwd, &b.back) }
+
+// step goes to the newest place of from, keeping the place it leaves in to.
+func (b *browser) step(from, to *[]Location) {
+	if len(*from) == 0 {
 		return
 	}
-	next := b.fwd[len(b.fwd)-1]
-	b.fwd = b.fwd[:len(b.fwd)-1]
-	b.back = append(b.back, b.loc.Folder())
-	b.show(next)
+	dest := (*from)[len(*from)-1]
+	*from = (*from)[:len(*from)-1]
+	*to = append(*to, b.loc.Folder())
+	b.show(dest)
 }
 
 func (b *browser) goUp() {
