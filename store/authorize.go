@@ -77,9 +77,9 @@ func (a *Authorizer) Authorize(ctx context.Context, keyID, key string) (Account,
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
 		return Account{}, &Error{Op: opAuthorize, Kind: ErrOther, Message: "the authorization URL is not a plain http(s) URL"}
 	}
-	client := &http.Client{Timeout: AuthorizeTimeout}
+	client := &http.Client{Timeout: AuthorizeTimeout, CheckRedirect: refuseRedirect}
 	if a != nil && a.HTTPClient != nil {
-		client = a.HTTPClient
+		client = refusingRedirects(a.HTTPClient)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, AuthorizeTimeout)
@@ -333,8 +333,11 @@ func authorizeStatusError(status int, body []byte, key string) error {
 
 func authorizeNetError(ctx context.Context, err error) error {
 	kind := ErrUnreachable
-	if errors.Is(err, context.Canceled) && ctx.Err() == context.Canceled {
+	switch {
+	case errors.Is(err, context.Canceled) && ctx.Err() == context.Canceled:
 		kind = ErrCanceled
+	case errors.As(err, new(*RedirectError)):
+		kind = ErrRedirect
 	}
 	return &Error{Op: opAuthorize, Kind: kind, Err: err}
 }

@@ -79,11 +79,13 @@ func NewClient(cfg Config) (*Client, error) {
 	if maxBackoff <= 0 {
 		maxBackoff = DefaultMaxBackoff
 	}
-	var httpClient s3.HTTPClient = cfg.HTTPClient
+	var httpClient s3.HTTPClient
 	var own *http.Client
 	if cfg.HTTPClient == nil {
 		own = newHTTPClient()
 		httpClient = own
+	} else {
+		httpClient = refusingRedirects(cfg.HTTPClient)
 	}
 	opts := s3.Options{
 		BaseEndpoint:               aws.String(u.String()),
@@ -92,9 +94,9 @@ func NewClient(cfg Config) (*Client, error) {
 		Credentials:                credentials.NewStaticCredentialsProvider(cfg.KeyID, cfg.Key, ""),
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-		Retryer:                    newRetryer(maxAttempts, maxBackoff),
+		Retryer:                    noticeRetryer{newRetryer(maxAttempts, maxBackoff)},
 		HTTPClient:                 httpClient,
-		APIOptions:                 []func(*middleware.Stack) error{addJSONErrorReader},
+		APIOptions:                 []func(*middleware.Stack) error{addJSONErrorReader, addRetryCounter},
 	}
 	c := s3.New(opts)
 	return &Client{
@@ -124,12 +126,22 @@ func (c *Client) Endpoint() string { return c.endpoint.String() }
 func (c *Client) Region() string { return c.region }
 
 // CheckEndpoint parses an S3 endpoint URL and refuses plain http anywhere but
-// on a loopback address, where a local test server lives.
+// on a loopback address, where a local test server lives. It also refuses a
+// URL carrying user:password@ (credentials belong in the key fields, and a
+// URL ends up in settings and logs); its error never repeats them.
 func CheckEndpoint(raw string) (*url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
+	if err == nil && u.User != nil {
+		return nil, fmt.Errorf("endpoint %s: credentials do not belong in the URL; "+
+			"enter the application key ID and key in their own fields instead", showURL(u, false))
+	}
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("endpoint %q is not a URL like https://s3.us-west-004.backblazeb2.com", raw)
+		shown := fmt.Sprintf("%q", raw)
+		if strings.Contains(raw, "@") {
+			shown = "given" // it may hold credentials: do not repeat it
+		}
+		return nil, fmt.Errorf("endpoint %s is not a URL like https://s3.us-west-004.backblazeb2.com", shown)
 	}
 	switch u.Scheme {
 	case "https":
@@ -143,7 +155,7 @@ func CheckEndpoint(raw string) (*url.URL, error) {
 	if u.Path != "" && u.Path != "/" {
 		return nil, fmt.Errorf("endpoint %s: expected no path after the host, got %q", u.Host, u.Path)
 	}
-	u.Path, u.RawQuery, u.Fragment = "", "", ""
+	u.Path, u.RawPath, u.RawQuery, u.Fragment, u.ForceQuery = "", "", "", "", false
 	return u, nil
 }
 
@@ -168,14 +180,19 @@ func newHTTPClient() *http.Client {
 	t.ForceAttemptHTTP2 = false
 	t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	t.DialContext = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	return &http.Client{Transport: t}
+	// A modest dial timeout: with FastGiveUpAttempts a host that swallows
+	// connection attempts is reported after about half a minute, not two.
+	t.DialContext = (&net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	return &http.Client{Transport: t, CheckRedirect: refuseRedirect}
 }
+
+// DialTimeout bounds how long connecting to a server may take.
+const DialTimeout = 10 * time.Second
 
 // newRetryer retries what B2 asks to be retried (500, 503, 429, 408, dropped
 // connections) up to maxAttempts times, with no retry quota shared across
 // goroutines, honouring Retry-After.
-func newRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
+func newRetryer(maxAttempts int, maxBackoff time.Duration) *retry.Standard {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = maxAttempts
 		o.MaxBackoff = maxBackoff

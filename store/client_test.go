@@ -43,6 +43,13 @@ func TestCheckEndpoint(t *testing.T) {
 		{in: "https://", err: "not a URL"},
 		{in: "://nonsense", err: "not a URL"},
 		{in: "https://bad host.com", err: "not a URL"},
+		{in: "https://keyid:s3cr3tKey@s3.us-west-004.backblazeb2.com", err: "credentials do not belong"},
+		{in: "http://keyid:s3cr3tKey@127.0.0.1:7070", err: "credentials do not belong"},
+		{in: "https://keyid@s3.us-west-004.backblazeb2.com", err: "credentials do not belong"},
+		{in: "https://@s3.us-west-004.backblazeb2.com", err: "credentials do not belong"},
+		{in: "ftp://keyid:s3cr3tKey@host", err: "credentials do not belong"},
+		{in: "https://keyid:s3cr3tKey@bad host", err: "not a URL"},
+		{in: "https://s3.us-west-004.backblazeb2.com@evil.example", err: "credentials do not belong"},
 	}
 	for _, tt := range tests {
 		u, err := CheckEndpoint(tt.in)
@@ -53,6 +60,8 @@ func TestCheckEndpoint(t *testing.T) {
 			t.Errorf("CheckEndpoint(%q) = %s, want %s", tt.in, u, tt.want)
 		case tt.want == "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
 			t.Errorf("CheckEndpoint(%q) = %v, %v; want an error mentioning %q", tt.in, u, err, tt.err)
+		case err != nil && strings.Contains(err.Error(), "s3cr3tKey"):
+			t.Errorf("CheckEndpoint(%q) = %v: the error repeats the password", tt.in, err)
 		}
 	}
 }

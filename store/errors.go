@@ -33,6 +33,7 @@ var (
 	ErrUnsupported        = errors.New("not supported")
 	ErrCanceled           = errors.New("canceled")
 	ErrWrongRegion        = errors.New("wrong region")
+	ErrRedirect           = errors.New("redirect refused") // holds a *RedirectError saying where to
 	ErrOther              = errors.New("request failed")
 )
 
@@ -155,6 +156,8 @@ func classify(e *Error, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return ErrCanceled
+	case errors.As(err, new(*RedirectError)):
+		return ErrRedirect
 	}
 	var maxErr *retry.MaxAttemptsError
 	_ = errors.As(err, &maxErr)
