@@ -1,7 +1,7 @@
 package store
 
 import (
-	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -105,7 +105,8 @@ func (a *Accounts) Lookup(id string) (Account, bool) {
 }
 
 // Add saves a new account and puts its secret in the keychain. It assigns the
-// ID (the key ID's start plus a random suffix), a default Name when empty,
+// ID (the key ID's start plus a hash of key ID and endpoint, so the same key
+// at the same endpoint gets the same ID again), a default Name when empty,
 // and Added, and returns the account as saved.
 //
 // When the keychain cannot be used, the account is saved anyway, the secret
@@ -133,7 +134,7 @@ func (a *Accounts) Add(acct Account, secret string) (Account, error) {
 			return Account{}, fmt.Errorf("add account: the key ID %s is already saved as %q", acct.KeyID, old.Name)
 		}
 	}
-	id, err := a.newIDLocked(acct.KeyID)
+	id, err := a.newIDLocked(acct.KeyID, acct.Endpoint)
 	if err != nil {
 		a.mu.Unlock()
 		return Account{}, err
@@ -369,9 +370,15 @@ func (a *Accounts) indexLocked(id string) int {
 	return slices.IndexFunc(a.settings.Accounts, func(x Account) bool { return x.ID == id })
 }
 
-// newIDLocked derives a stable, unique ID from the key ID (which is not a
-// secret) and a random suffix.
-func (a *Accounts) newIDLocked(keyID string) (string, error) {
+// newIDLocked derives the ID of a new account from its key ID (which is not
+// a secret) and endpoint: the key ID's first letters and digits, then eight
+// hex digits of a hash of both. The same key at the same endpoint always
+// gets the same ID, so an account added again (after it was removed, or
+// after a broken settings file was moved aside) finds what is kept under
+// its ID, such as its paused transfers. Another account that happens to
+// hold that ID already (a hash collision) moves the new one on to the next
+// hash, again deterministically.
+func (a *Accounts) newIDLocked(keyID, endpoint string) (string, error) {
 	var stem strings.Builder
 	for _, r := range keyID {
 		if stem.Len() == 12 {
@@ -384,12 +391,9 @@ func (a *Accounts) newIDLocked(keyID string) (string, error) {
 	if stem.Len() == 0 {
 		stem.WriteString("acct")
 	}
-	for range 10 {
-		var b [4]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return "", fmt.Errorf("add account: %w", err)
-		}
-		id := stem.String() + "-" + hex.EncodeToString(b[:])
+	for n := range 100 {
+		sum := sha256.Sum256(fmt.Appendf(nil, "%s\n%s\n%d", keyID, strings.ToLower(endpoint), n))
+		id := stem.String() + "-" + hex.EncodeToString(sum[:4])
 		if a.indexLocked(id) < 0 {
 			return id, nil
 		}

@@ -443,3 +443,78 @@ func TestOpenAccountsCreatesPrivateDir(t *testing.T) {
 	openTestAccounts(t, dir)
 	assertMode(t, dir, 0o700)
 }
+
+// TestAccountsSameKeySameID checks that adding the same key at the same
+// endpoint again, after removing it or after the settings file broke and was
+// moved aside, gives the same ID (transfers are kept per ID), and that
+// another endpoint or key gives another.
+func TestAccountsSameKeySameID(t *testing.T) {
+	mockKeyring(t)
+	dir := t.TempDir()
+	a := openTestAccounts(t, dir)
+	first, err := a.Add(b2Account("first"), testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^[0-9A-Za-z]{1,12}-[0-9a-f]{8}$`).MatchString(first.ID) {
+		t.Errorf("ID %q is not the key ID's start and eight hex digits", first.ID)
+	}
+
+	if err := a.Remove(first.ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := a.Add(b2Account("again"), testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != first.ID {
+		t.Errorf("added again after Remove: ID %q, want %q", again.ID, first.ID)
+	}
+
+	// Break the settings file: OpenAccounts moves it aside and starts empty.
+	if err := os.WriteFile(filepath.Join(dir, SettingsFile), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reopened, warning, err := OpenAccounts(dir, nil)
+	if err != nil || !errors.Is(warning, ErrSettingsBroken) || len(reopened.List()) != 0 {
+		t.Fatalf("OpenAccounts of a broken file: %v, %v, %d accounts", warning, err, len(reopened.List()))
+	}
+	restored, err := reopened.Add(b2Account("restored"), testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restored.ID != first.ID {
+		t.Errorf("added again after the settings broke: ID %q, want %q", restored.ID, first.ID)
+	}
+
+	other := b2Account("other region")
+	other.Endpoint, other.Region = "https://s3.eu-central-003.backblazeb2.com", "eu-central-003"
+	o, err := reopened.Add(other, testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey := b2Account("other key")
+	otherKey.KeyID = testKeyID[:len(testKeyID)-1] + "9"
+	if otherKey.KeyID == testKeyID {
+		otherKey.KeyID = testKeyID[:len(testKeyID)-1] + "8"
+	}
+	k, err := reopened.Add(otherKey, testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.ID == first.ID || k.ID == first.ID || o.ID == k.ID {
+		t.Errorf("IDs %q (first), %q (other endpoint), %q (other key) are not all different", first.ID, o.ID, k.ID)
+	}
+
+	// An ID already taken by another account (as if by a hash collision)
+	// moves the new one on, and the same way every time.
+	reopened.mu.Lock()
+	id1, _ := reopened.newIDLocked("0041234", "https://s3.x.backblazeb2.com")
+	reopened.settings.Accounts = append(reopened.settings.Accounts, Account{ID: id1, KeyID: "someone else"})
+	id2, _ := reopened.newIDLocked("0041234", "https://s3.x.backblazeb2.com")
+	id3, _ := reopened.newIDLocked("0041234", "https://s3.x.backblazeb2.com")
+	reopened.mu.Unlock()
+	if id2 == id1 || id2 != id3 {
+		t.Errorf("IDs with the first taken: %q, %q (first %q); want another, the same both times", id2, id3, id1)
+	}
+}
