@@ -219,7 +219,7 @@ func (c *Client) DeleteFolder(ctx context.Context, bucket, prefix string, progre
 // recursively, placeholders included, which List leaves out. Only Key and
 // Size are set.
 func (c *Client) keysPage(ctx context.Context, bucket, prefix, token string) (keys []Object, next string, err error) {
-	req := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(maxPage)}
+	req := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(maxPage), EncodingType: listEncoding}
 	if prefix != "" {
 		req.Prefix = aws.String(prefix)
 	}
@@ -229,6 +229,9 @@ func (c *Client) keysPage(ctx context.Context, bucket, prefix, token string) (ke
 	out, err := c.s3.ListObjectsV2(ctx, req)
 	if err != nil {
 		return nil, "", wrapErr("list", bucket, prefix, err)
+	}
+	if err := decodeObjectsList(out, "list", bucket, prefix); err != nil {
+		return nil, "", err
 	}
 	keys = make([]Object, len(out.Contents))
 	for i, o := range out.Contents {
@@ -277,7 +280,7 @@ func (l *versionPages) next(ctx context.Context) ([]versionRef, error) {
 	if l.last {
 		return nil, nil
 	}
-	req := &s3.ListObjectVersionsInput{Bucket: aws.String(l.bucket), MaxKeys: aws.Int32(maxPage)}
+	req := &s3.ListObjectVersionsInput{Bucket: aws.String(l.bucket), MaxKeys: aws.Int32(maxPage), EncodingType: listEncoding}
 	if l.prefix != "" {
 		req.Prefix = aws.String(l.prefix)
 	}
@@ -290,6 +293,9 @@ func (l *versionPages) next(ctx context.Context) ([]versionRef, error) {
 	out, err := l.c.s3.ListObjectVersions(ctx, req)
 	if err != nil {
 		return nil, wrapErr(op, l.bucket, l.prefix, err)
+	}
+	if err := decodeVersionsList(out, op, l.bucket, l.prefix); err != nil {
+		return nil, err
 	}
 	refs := make([]versionRef, 0, len(out.Versions)+len(out.DeleteMarkers))
 	seen := make(map[ObjectID]struct{}, cap(refs))

@@ -21,8 +21,9 @@ func (c *Client) List(ctx context.Context, in ListInput) (Page, error) {
 		maxKeys = maxPage
 	}
 	req := &s3.ListObjectsV2Input{
-		Bucket:  aws.String(in.Bucket),
-		MaxKeys: aws.Int32(int32(maxKeys)),
+		Bucket:       aws.String(in.Bucket),
+		MaxKeys:      aws.Int32(int32(maxKeys)),
+		EncodingType: listEncoding,
 	}
 	if in.Prefix != "" {
 		req.Prefix = aws.String(in.Prefix)
@@ -36,6 +37,9 @@ func (c *Client) List(ctx context.Context, in ListInput) (Page, error) {
 	out, err := c.s3.ListObjectsV2(ctx, req)
 	if err != nil {
 		return Page{}, wrapErr("list", in.Bucket, in.Prefix, err)
+	}
+	if err := decodeObjectsList(out, "list", in.Bucket, in.Prefix); err != nil {
+		return Page{}, err
 	}
 	page := Page{Objects: make([]Object, 0, len(out.CommonPrefixes)+len(out.Contents))}
 	for _, p := range out.CommonPrefixes {

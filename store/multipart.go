@@ -242,8 +242,9 @@ func (c *Client) multipartUploads(ctx context.Context, bucket, prefix string, pa
 	var keyMarker, idMarker string
 	for {
 		req := &s3.ListMultipartUploadsInput{
-			Bucket:     aws.String(bucket),
-			MaxUploads: aws.Int32(pageSize),
+			Bucket:       aws.String(bucket),
+			MaxUploads:   aws.Int32(pageSize),
+			EncodingType: listEncoding,
 		}
 		if prefix != "" {
 			req.Prefix = aws.String(prefix)
@@ -257,6 +258,9 @@ func (c *Client) multipartUploads(ctx context.Context, bucket, prefix string, pa
 		out, err := c.s3.ListMultipartUploads(ctx, req)
 		if err != nil {
 			return nil, wrapErr(op, bucket, prefix, err)
+		}
+		if err := decodeUploadsList(out, op, bucket, prefix); err != nil {
+			return nil, err
 		}
 		for _, u := range out.Uploads {
 			ups = append(ups, MultipartUpload{

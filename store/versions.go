@@ -247,7 +247,7 @@ func (c *Client) listVersions(ctx context.Context, op, bucket, prefix string, de
 	if maxKeys <= 0 || maxKeys > maxPage {
 		maxKeys = maxPage
 	}
-	req := &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), MaxKeys: aws.Int32(int32(maxKeys))}
+	req := &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), MaxKeys: aws.Int32(int32(maxKeys)), EncodingType: listEncoding}
 	if prefix != "" {
 		req.Prefix = aws.String(prefix)
 	}
@@ -261,6 +261,9 @@ func (c *Client) listVersions(ctx context.Context, op, bucket, prefix string, de
 		}
 	}
 	out, err := c.s3.ListObjectVersions(ctx, req)
+	if err == nil {
+		err = decodeVersionsList(out, op, bucket, prefix)
+	}
 	if err == nil && aws.ToBool(out.IsTruncated) && from.ID != "" && maxKeys < maxPage &&
 		aws.ToString(out.NextKeyMarker) == from.Key && aws.ToString(out.NextVersionIdMarker) == from.ID {
 		// versitygw lists the entry it was asked to start after again when
@@ -268,6 +271,9 @@ func (c *Client) listVersions(ctx context.Context, op, bucket, prefix string, de
 		// past it. One more entry per page does.
 		req.MaxKeys = aws.Int32(int32(maxKeys + 1))
 		out, err = c.s3.ListObjectVersions(ctx, req)
+		if err == nil {
+			err = decodeVersionsList(out, op, bucket, prefix)
+		}
 	}
 	if err != nil {
 		return versionList{}, wrapErr(op, bucket, prefix, err)
