@@ -26,7 +26,9 @@
 //
 // A download pins one version of the object (Head), then fetches it in
 // ranges of PartSize bytes (one range up to Threshold) into a hidden
-// ".<name>.haul-partial" file beside the target, written with WriteAt.
+// ".<name>.haul-partial" file beside the target (for a name too long for
+// that, a shortened form ending in a hash of the name; see partialName),
+// written with WriteAt.
 // Finished ranges are synced and journaled. A connection that breaks
 // mid-range is asked again for the rest of that range only. At the end the
 // file is synced, checked (MD5 from the ETag of single-part objects, SHA-1

@@ -2,6 +2,8 @@ package transfer
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
@@ -44,9 +47,31 @@ func openPartial(name string) (partialFile, error) {
 	return os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o666)
 }
 
+// partialSuffix ends the name of every partial file.
+const partialSuffix = ".haul-partial"
+
 // tempPath is the hidden partial file beside a download's target.
 func tempPath(local string) string {
-	return filepath.Join(filepath.Dir(local), "."+filepath.Base(local)+".haul-partial")
+	return filepath.Join(filepath.Dir(local), partialName(filepath.Base(local)))
+}
+
+// partialName is the name of the partial file of a download named name:
+// ".<name>.haul-partial" when that fits in maxNameBytes, else the longest
+// prefix of name that fits (cut at a UTF-8 boundary), "~", and 16 hex
+// digits of the SHA-256 of the whole name. It depends on name alone, so a
+// resumed download finds its partial file again, and two long names that
+// share a prefix still get different partial files.
+func partialName(name string) string {
+	if full := "." + name + partialSuffix; len(full) <= maxNameBytes {
+		return full
+	}
+	sum := sha256.Sum256([]byte(name))
+	tag := "~" + hex.EncodeToString(sum[:8])
+	keep := maxNameBytes - len(".") - len(tag) - len(partialSuffix)
+	for keep > 0 && !utf8.RuneStart(name[keep]) {
+		keep--
+	}
+	return "." + name[:keep] + tag + partialSuffix
 }
 
 // localError is a failure of the local disk, which asking the server again
