@@ -30,8 +30,10 @@ var (
 	ErrFinished = errors.New("the transfer has already finished")
 	// ErrClosed: the queue was closed.
 	ErrClosed = errors.New("the transfer queue is closed")
-	// ErrJournalBroken matches the warning of NewQueue when the journal could
-	// not be read: it was moved aside and the queue started empty.
+	// ErrJournalBroken matches the warning of NewQueue when the journal, or
+	// some of its records, could not be read: it was moved aside and the
+	// queue started empty, or (a *JournalDamageError) with the records that
+	// could be read.
 	ErrJournalBroken = errors.New("the list of unfinished transfers could not be read")
 )
 

@@ -182,9 +182,9 @@ func readJournal(t testing.TB, dir string) []record {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := parseJournal(data)
-	if err != nil {
-		t.Fatalf("journal: %v", err)
+	recs, damaged, err := parseJournal(data)
+	if err != nil || len(damaged) != 0 {
+		t.Fatalf("journal: %v %v", err, damaged)
 	}
 	return recs
 }

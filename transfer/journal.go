@@ -58,9 +58,12 @@ type journal struct {
 	took  atomic.Int64 // duration of the last write, ns
 }
 
-// load reads the journal. A missing file is an empty queue; an unusable one
-// is moved aside and reported as warning. Temporary files left by a write
-// that a crash interrupted are removed.
+// load reads the journal. A missing file is an empty queue. An unusable one
+// is moved aside and reported as warning (matching ErrJournalBroken) with no
+// records. When only some records are damaged, the file is moved aside as
+// it was, the readable records are written back as the journal and
+// returned, and warning is a *JournalDamageError. Temporary files left by a
+// write that a crash interrupted are removed.
 func (jr *journal) load() (recs []record, warning, err error) {
 	if stale, _ := filepath.Glob(jr.path + ".tmp-*"); len(stale) > 0 {
 		for _, name := range stale {
@@ -79,48 +82,124 @@ func (jr *journal) load() (recs []record, warning, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the transfer journal: %w", err)
 	}
-	var reason error
+	var (
+		reason  error
+		damaged []string
+	)
 	if len(data) > maxJournalSize {
 		reason = fmt.Errorf("larger than %d MB", maxJournalSize>>20)
 	} else {
-		recs, reason = parseJournal(data)
+		recs, damaged, reason = parseJournal(data)
 	}
-	if reason == nil {
+	if reason == nil && len(damaged) == 0 {
 		return recs, nil, nil
 	}
 	aside, err := atomicfile.MoveAside(jr.path, time.Now())
 	if err != nil {
+		if reason == nil {
+			reason = fmt.Errorf("%d damaged records", len(damaged))
+		}
 		return nil, nil, fmt.Errorf("%w (%v), and it could not be moved aside: %w", ErrJournalBroken, reason, err)
 	}
-	return nil, fmt.Errorf("%w (%v): it was moved to %s and the transfer list starts empty",
-		ErrJournalBroken, reason, aside), nil
+	if reason != nil {
+		return nil, fmt.Errorf("%w (%v): it was moved to %s and the transfer list starts empty",
+			ErrJournalBroken, reason, aside), nil
+	}
+	dmg := &JournalDamageError{SetAside: len(damaged), Kept: len(recs), File: aside, Reasons: damaged}
+	if err := jr.write(recs); err != nil {
+		// The records are kept in memory and written with the next change.
+		dmg.SaveErr = err
+	}
+	return recs, dmg, nil
 }
 
-// parseJournal decodes and checks a journal; any error rejects it whole.
-func parseJournal(data []byte) ([]record, error) {
-	var jf journalFile
+// JournalDamageError is the warning of NewQueue when some records of the
+// journal could not be read or describe a transfer no run of Haul could
+// have made. The readable records came back; the file as it was is kept at
+// File for a person (or a bug report) to look at. It matches
+// ErrJournalBroken.
+type JournalDamageError struct {
+	// SetAside is how many records were left out; Kept how many came back.
+	SetAside, Kept int
+	// File is where the journal as it was now is.
+	File string
+	// Reasons says, per record left out, which one and why, such as
+	// "job 3: a download without a valid bucket, key, target or size".
+	Reasons []string
+	// SaveErr is the failure to write the readable records back as the
+	// journal, nil when that worked. They are written with the next change.
+	SaveErr error
+}
+
+// Error says how many transfers were set aside, where, and the first reason.
+func (e *JournalDamageError) Error() string {
+	s := fmt.Sprintf("%d transfers could not be read and were set aside (file %s)", e.SetAside, e.File)
+	if e.SetAside == 1 {
+		s = fmt.Sprintf("1 transfer could not be read and was set aside (file %s)", e.File)
+	}
+	if len(e.Reasons) > 0 {
+		s += ": " + e.Reasons[0]
+		if len(e.Reasons) > 1 {
+			s += fmt.Sprintf(" (and %d more)", len(e.Reasons)-1)
+		}
+	}
+	if e.SaveErr != nil {
+		s += fmt.Sprintf("; the other transfers could not be saved again yet: %v", e.SaveErr)
+	}
+	return s
+}
+
+// Is makes a JournalDamageError match ErrJournalBroken.
+func (e *JournalDamageError) Is(target error) bool { return target == ErrJournalBroken }
+
+// parseJournal decodes and checks a journal record by record. A record that
+// cannot be decoded or fails check, or repeats an earlier record's id, is
+// left out and described in damaged; err rejects the file whole (not JSON,
+// another format version, unknown fields outside the records).
+func parseJournal(data []byte) (recs []record, damaged []string, err error) {
+	var jf struct {
+		Version int               `json:"version"`
+		Jobs    []json.RawMessage `json:"jobs"`
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&jf); err != nil {
-		return nil, fmt.Errorf("not valid JSON: %w", err)
+		return nil, nil, fmt.Errorf("not valid JSON: %w", err)
 	}
 	if dec.More() {
-		return nil, errors.New("not valid JSON: extra data at the end")
+		return nil, nil, errors.New("not valid JSON: extra data at the end")
 	}
 	if jf.Version != journalVersion {
-		return nil, fmt.Errorf("format version %d, expected %d", jf.Version, journalVersion)
+		return nil, nil, fmt.Errorf("format version %d, expected %d", jf.Version, journalVersion)
 	}
 	seen := make(map[JobID]bool, len(jf.Jobs))
-	for i, r := range jf.Jobs {
-		if err := r.check(); err != nil {
-			return nil, fmt.Errorf("job %d: %w", i+1, err)
+	for i, raw := range jf.Jobs {
+		r, err := parseRecord(raw)
+		if err == nil && seen[r.ID] {
+			err = fmt.Errorf("id %q appears twice", r.ID)
 		}
-		if seen[r.ID] {
-			return nil, fmt.Errorf("job %d: id %q appears twice", i+1, r.ID)
+		if err != nil {
+			damaged = append(damaged, fmt.Sprintf("job %d: %v", i+1, err))
+			continue
 		}
 		seen[r.ID] = true
+		recs = append(recs, r)
 	}
-	return jf.Jobs, nil
+	return recs, damaged, nil
+}
+
+// parseRecord decodes and checks one record of the journal.
+func parseRecord(raw json.RawMessage) (record, error) {
+	var r record
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return record{}, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if err := r.check(); err != nil {
+		return record{}, err
+	}
+	return r, nil
 }
 
 // check refuses a record that the queue could not run.

@@ -2,8 +2,10 @@ package transfer
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,22 +13,15 @@ import (
 	"github.com/haul-app/haul/store"
 )
 
-// TestJournalBroken moves an unreadable journal aside and starts empty,
-// with a warning; it never fails or crashes.
+// TestJournalBroken moves a journal that cannot be read as a whole aside
+// and starts empty, with a warning; it never fails or crashes.
 func TestJournalBroken(t *testing.T) {
 	broken := map[string]string{
-		"not JSON":             "{not json",
-		"truncated":            `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"`,
-		"other version":        `{"version":9,"jobs":[]}`,
-		"unknown field":        `{"version":1,"jobs":[],"secret":"x"}`,
-		"both directions":      `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"},"download":{"bucket":"b","key":"k","local":"/x"}}]}`,
-		"impossible part":      `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k","size":10,"uploadId":"u","partSize":5000000,"parts":[{"Number":3,"ETag":"e","Size":1}]}}]}`,
-		"duplicate id":         `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"}},{"id":"a","upload":{"bucket":"b","key":"k"}}]}`,
-		"bad key":              `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"/k"}}]}`,
-		"impossible range":     `{"version":1,"jobs":[{"id":"a","download":{"bucket":"b","key":"k","local":"/x","size":1,"partSize":1,"ranges":[5]}}]}`,
-		"copy and upload":      `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"},"copy":{"bucket":"b","srcKey":"s","dstKey":"k"}}]}`,
-		"copy without source":  `{"version":1,"jobs":[{"id":"a","copy":{"bucket":"b","dstKey":"k"}}]}`,
-		"impossible copy part": `{"version":1,"jobs":[{"id":"a","copy":{"bucket":"b","srcKey":"s","dstKey":"k","size":10,"uploadId":"u","partSize":5000000,"parts":[{"Number":2,"ETag":"e","Size":1}]}}]}`,
+		"not JSON":      "{not json",
+		"truncated":     `{"version":1,"jobs":[{"id":"a","upload":{"bucket":"b","key":"k"`,
+		"other version": `{"version":9,"jobs":[]}`,
+		"unknown field": `{"version":1,"jobs":[],"secret":"x"}`,
+		"jobs not list": `{"version":1,"jobs":{"id":"a"}}`,
 	}
 	for name, content := range broken {
 		t.Run(name, func(t *testing.T) {
@@ -40,6 +35,10 @@ func TestJournalBroken(t *testing.T) {
 			defer q.Close()
 			if !errors.Is(warning, ErrJournalBroken) {
 				t.Errorf("warning %v, want ErrJournalBroken", warning)
+			}
+			var dmg *JournalDamageError
+			if errors.As(warning, &dmg) {
+				t.Errorf("a journal broken as a whole reported as damaged records: %v", warning)
 			}
 			if n := len(q.Snapshot().Jobs); n != 0 {
 				t.Errorf("%d jobs from a broken journal", n)
@@ -55,6 +54,100 @@ func TestJournalBroken(t *testing.T) {
 				t.Errorf("warning %q does not say where the journal went", warning)
 			}
 		})
+	}
+}
+
+// Records of a journal, for TestJournalDamagedRecords: three good ones and
+// damaged ones of every kind.
+const (
+	goodUpload   = `{"id":"a","upload":{"local":"/tmp/f","bucket":"b","key":"k","size":10}}`
+	goodDownload = `{"id":"b","download":{"bucket":"b","key":"k","local":"/tmp/g","size":10}}`
+	goodCopy     = `{"id":"c","copy":{"bucket":"b","srcKey":"s","dstKey":"k","size":10}}`
+)
+
+// TestJournalDamagedRecords reads journals in which some records are
+// damaged: the good ones come back, in order; the file as it was is set
+// aside; the warning says how many records were left out and where; the
+// journal now holds the good ones, so the next start has no warning.
+func TestJournalDamagedRecords(t *testing.T) {
+	damaged := map[string]string{
+		"wrong type":           `{"id":"d","download":{"bucket":"b","key":"k","local":"/x","size":"ten"}}`,
+		"not an object":        `"garbage"`,
+		"null":                 `null`,
+		"unknown field":        `{"id":"d","upload":{"bucket":"b","key":"k"},"secret":"x"}`,
+		"no kind":              `{"id":"d"}`,
+		"no id":                `{"upload":{"bucket":"b","key":"k"}}`,
+		"negative size":        `{"id":"d","download":{"bucket":"b","key":"k","local":"/x","size":-1}}`,
+		"both directions":      `{"id":"d","upload":{"bucket":"b","key":"k"},"download":{"bucket":"b","key":"k","local":"/x"}}`,
+		"impossible part":      `{"id":"d","upload":{"bucket":"b","key":"k","size":10,"uploadId":"u","partSize":5000000,"parts":[{"Number":3,"ETag":"e","Size":1}]}}`,
+		"duplicate id":         `{"id":"a","upload":{"bucket":"b","key":"k"}}`,
+		"bad key":              `{"id":"d","upload":{"bucket":"b","key":"/k"}}`,
+		"impossible range":     `{"id":"d","download":{"bucket":"b","key":"k","local":"/x","size":1,"partSize":1,"ranges":[5]}}`,
+		"copy and upload":      `{"id":"d","upload":{"bucket":"b","key":"k"},"copy":{"bucket":"b","srcKey":"s","dstKey":"k"}}`,
+		"copy without source":  `{"id":"d","copy":{"bucket":"b","dstKey":"k"}}`,
+		"impossible copy part": `{"id":"d","copy":{"bucket":"b","srcKey":"s","dstKey":"k","size":10,"uploadId":"u","partSize":5000000,"parts":[{"Number":2,"ETag":"e","Size":1}]}}`,
+		"impossible partial":   `{"id":"d","download":{"bucket":"b","key":"k","local":"/x","size":10,"partSize":10,"partial":{"0":11}}}`,
+	}
+	for name, bad := range damaged {
+		t.Run(name, func(t *testing.T) {
+			checkDamaged(t, []string{goodUpload, bad, goodDownload, goodCopy}, 1)
+		})
+	}
+	t.Run("two damaged", func(t *testing.T) {
+		checkDamaged(t, []string{goodUpload, damaged["wrong type"], goodDownload, damaged["no kind"], goodCopy}, 2)
+	})
+}
+
+// checkDamaged writes a journal of recs, of which want are damaged and the
+// rest are goodUpload, goodDownload and goodCopy in that order, and checks
+// what NewQueue makes of it.
+func checkDamaged(t *testing.T, recs []string, want int) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, journalName)
+	content := `{"version":1,"jobs":[` + strings.Join(recs, ",") + `]}`
+	must(t, os.WriteFile(path, []byte(content), 0o600))
+	q, warning, err := NewQueue(nil, Options{JournalDir: dir})
+	if err != nil {
+		t.Fatalf("NewQueue: %v", err)
+	}
+	var dmg *JournalDamageError
+	if !errors.As(warning, &dmg) || !errors.Is(warning, ErrJournalBroken) {
+		t.Fatalf("warning %v, want a *JournalDamageError matching ErrJournalBroken", warning)
+	}
+	if dmg.SetAside != want || dmg.Kept != 3 || len(dmg.Reasons) != want {
+		t.Errorf("warning says %d set aside, %d kept (%q); want %d and 3", dmg.SetAside, dmg.Kept, dmg.Reasons, want)
+	}
+	sentence := "1 transfer could not be read and was set aside (file " + dmg.File + ")"
+	if want > 1 {
+		sentence = fmt.Sprintf("%d transfers could not be read and were set aside (file %s)", want, dmg.File)
+	}
+	if !strings.HasPrefix(warning.Error(), sentence) {
+		t.Errorf("warning %q, want it to start %q", warning, sentence)
+	}
+	if data, err := os.ReadFile(dmg.File); err != nil || string(data) != content {
+		t.Errorf("the journal set aside at %s is not the original (%v)", dmg.File, err)
+	}
+	s := q.Snapshot()
+	var got []string
+	for _, st := range s.Jobs {
+		got = append(got, fmt.Sprintf("%s %v %v", st.ID, st.Dir, st.State))
+	}
+	wantJobs := []string{"a upload paused", "b download paused", "c copy paused"}
+	if !slices.Equal(got, wantJobs) {
+		t.Errorf("jobs %q, want %q", got, wantJobs)
+	}
+	must(t, q.Close())
+	if recs := readJournal(t, dir); len(recs) != 3 {
+		t.Errorf("the journal holds %d records after the start, want the 3 good ones", len(recs))
+	}
+	q2, warning, err := NewQueue(nil, Options{JournalDir: dir})
+	if err != nil || warning != nil {
+		t.Fatalf("second NewQueue: %v (warning %v)", err, warning)
+	}
+	defer q2.Close()
+	if n := len(q2.Snapshot().Jobs); n != 3 {
+		t.Errorf("second start: %d jobs, want 3", n)
 	}
 }
 

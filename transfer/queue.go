@@ -43,9 +43,13 @@ type Queue struct {
 // NewQueue starts a queue on r. With o.JournalDir set it reads the journal
 // there: its unfinished jobs come back Paused, in their order. A journal
 // that cannot be read is moved aside (transfers.json.broken-<time>) and
-// reported as warning (matching ErrJournalBroken) with an empty queue; err is
-// for bad options or a journal that cannot even be moved. Close the queue
-// when done with it.
+// reported as warning (matching ErrJournalBroken) with an empty queue. A
+// journal of which only some records are damaged is moved aside the same
+// way, but its readable records come back, and warning is a
+// *JournalDamageError saying how many were set aside and where ("2
+// transfers could not be read and were set aside (file ...)"), also
+// matching ErrJournalBroken. err is for bad options or a journal that
+// cannot even be moved. Close the queue when done with it.
 func NewQueue(r Remote, o Options) (q *Queue, warning error, err error) {
 	o, err = o.normalize()
 	if err != nil {
