@@ -54,7 +54,7 @@ func (q *Queue) pauseLocked(j *job) error {
 // Resume queues a paused or failed job again. When it runs, it first checks
 // what the server kept: an upload lists its parts and sends only the missing
 // ones (or starts over if the upload is gone), a download keeps its finished
-// ranges. Resuming a queued or running job does nothing; a finished one is
+// ranges and the saved start of unfinished ones. Resuming a queued or running job does nothing; a finished one is
 // ErrFinished.
 func (q *Queue) Resume(id JobID) error {
 	q.mu.Lock()

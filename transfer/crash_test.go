@@ -28,6 +28,8 @@ type crashJob struct {
 	Journal                      string
 	Upload                       *UploadRequest
 	Download                     *DownloadRequest
+	// CheckpointEvery replaces checkpointEvery in the child when set.
+	CheckpointEvery int64
 }
 
 // TestHelperCrash is not a test: run as a child process by the crash tests
@@ -41,6 +43,9 @@ func TestHelperCrash(t *testing.T) {
 	var cj crashJob
 	if err := json.Unmarshal([]byte(raw), &cj); err != nil {
 		t.Fatal(err)
+	}
+	if cj.CheckpointEvery > 0 {
+		checkpointEvery = cj.CheckpointEvery
 	}
 	c, err := store.NewClient(store.Config{Endpoint: cj.Endpoint, Region: cj.Region, KeyID: cj.KeyID, Key: cj.Key})
 	if err != nil {

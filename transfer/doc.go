@@ -28,9 +28,11 @@
 // ranges of PartSize bytes (one range up to Threshold) into a hidden
 // ".<name>.haul-partial" file beside the target (for a name too long for
 // that, a shortened form ending in a hash of the name; see partialName),
-// written with WriteAt.
-// Finished ranges are synced and journaled. A connection that breaks
-// mid-range is asked again for the rest of that range only. At the end the
+// written with WriteAt. Finished ranges are synced and journaled, and so,
+// every 8 MiB (checkpointEvery), is how far each unfinished range got: after
+// a crash, a full disk or a pause, only the rest of each range is asked for.
+// A connection that breaks mid-range is asked again for the rest of that
+// range only. Bytes count as saved only once synced. At the end the
 // file is synced, checked (MD5 from the ETag of single-part objects, SHA-1
 // from large_file_sha1 of multipart ones, else the size), given the original
 // modification time, and renamed into place.
@@ -39,8 +41,9 @@
 //
 // With [Options.JournalDir] set, every unfinished job is kept in
 // transfers.json there (folder 0700, file 0600, replaced atomically). It
-// holds paths, names, sizes, upload IDs, part ETags and finished range
-// numbers: never a key or a secret. [NewQueue] brings its jobs back paused.
+// holds paths, names, sizes, upload IDs, part ETags, finished range
+// numbers and the progress of unfinished ranges: never a key or a secret.
+// [NewQueue] brings its jobs back paused.
 //
 // # Progress
 //

@@ -3,6 +3,7 @@ package transfer
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -210,19 +211,21 @@ type upState struct {
 // downState is what a download needs to continue; it is also its journal
 // record. Pinned, ETag and Size describe the version being fetched; Ranges
 // are the indices of the ranges of PartSize bytes already written and
-// synced to Temp.
+// synced to Temp; Partial maps the index of an unfinished range to how many
+// bytes from its start are written and synced (checkpointEvery at a time).
 type downState struct {
-	Bucket    string `json:"bucket"`
-	Key       string `json:"key"`
-	VersionID string `json:"versionId,omitempty"`
-	Local     string `json:"local"`
-	Replace   bool   `json:"replace,omitempty"`
-	Pinned    string `json:"pinnedVersion,omitempty"`
-	ETag      string `json:"etag,omitempty"`
-	Size      int64  `json:"size"`
-	Temp      string `json:"temp,omitempty"`
-	PartSize  int64  `json:"partSize,omitempty"`
-	Ranges    []int  `json:"ranges,omitempty"` // sorted
+	Bucket    string        `json:"bucket"`
+	Key       string        `json:"key"`
+	VersionID string        `json:"versionId,omitempty"`
+	Local     string        `json:"local"`
+	Replace   bool          `json:"replace,omitempty"`
+	Pinned    string        `json:"pinnedVersion,omitempty"`
+	ETag      string        `json:"etag,omitempty"`
+	Size      int64         `json:"size"`
+	Temp      string        `json:"temp,omitempty"`
+	PartSize  int64         `json:"partSize,omitempty"`
+	Ranges    []int         `json:"ranges,omitempty"` // sorted
+	Partial   map[int]int64 `json:"partial,omitempty"`
 }
 
 func (s *upState) clone() *upState {
@@ -234,6 +237,7 @@ func (s *upState) clone() *upState {
 func (s *downState) clone() *downState {
 	c := *s
 	c.Ranges = append([]int(nil), s.Ranges...)
+	c.Partial = maps.Clone(s.Partial)
 	return &c
 }
 
@@ -246,12 +250,15 @@ func (s *upState) doneBytes() int64 {
 	return n
 }
 
-// doneBytes is what the recorded ranges hold.
+// doneBytes is what the recorded ranges and parts of ranges hold.
 func (s *downState) doneBytes() int64 {
 	var n int64
 	for _, i := range s.Ranges {
 		_, l := pieceAt(i, s.Size, s.PartSize)
 		n += l
+	}
+	for _, got := range s.Partial {
+		n += got
 	}
 	return n
 }

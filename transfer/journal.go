@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -227,6 +228,14 @@ func (r record) check() error {
 		for _, i := range d.Ranges {
 			if i < 0 || i >= partCount(d.Size, d.PartSize) {
 				return fmt.Errorf("an impossible range %d", i)
+			}
+		}
+		for i, got := range d.Partial {
+			if i < 0 || i >= partCount(d.Size, d.PartSize) || slices.Contains(d.Ranges, i) {
+				return fmt.Errorf("an impossible unfinished range %d", i)
+			}
+			if _, l := pieceAt(i, d.Size, d.PartSize); got <= 0 || got >= l {
+				return fmt.Errorf("an impossible %d bytes of range %d", got, i)
 			}
 		}
 	}
