@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -205,5 +206,68 @@ func TestHostileNamesOnDownload(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dest, filepath.FromSlash(k))); err != nil {
 			t.Errorf("%q not downloaded: %v", k, err)
 		}
+	}
+}
+
+// TestHostileKeyInFolder plans a folder download in which some keys cannot
+// be local files: each is refused alone, with its reason, and its
+// neighbours are planned and downloaded.
+func TestHostileKeyInFolder(t *testing.T) {
+	m := newMemRemote()
+	good := []string{"docs/a.txt", "docs/sub/b.txt", "docs/" + strings.Repeat("n", 255)}
+	for i, k := range good {
+		m.put(k, []byte(strings.Repeat("x", 10+i)))
+	}
+	hostile := map[string]string{
+		"docs/a\x01b.txt": "control character U+0001",
+		"docs/tab\there":  "control character U+0009",
+		"docs/" + strings.Repeat("n", 300) + ".txt":   "too long for the disk",
+		"docs/sub/" + strings.Repeat("é", 128) + "/c": "too long for the disk",
+		"docs/../../x":     `".." folder name`,
+		"docs//etc/passwd": "empty folder name",
+	}
+	for k := range hostile {
+		m.put(k, []byte("bad"))
+	}
+	dest := t.TempDir()
+	reqs, rejected, err := PlanDownload(context.Background(), m, "b", "docs/", dest)
+	if err != nil {
+		t.Fatalf("PlanDownload: %v", err)
+	}
+	if len(rejected) != len(hostile) {
+		t.Errorf("refused %d keys, want the %d hostile ones: %+v", len(rejected), len(hostile), rejected)
+	}
+	for _, rj := range rejected {
+		want, ok := hostile[rj.Name]
+		if !ok || !strings.Contains(rj.Reason, want) {
+			t.Errorf("refused %q because %q; want a reason with %q", rj.Name, rj.Reason, want)
+		}
+	}
+	if len(reqs) != len(good) {
+		t.Fatalf("planned %d downloads, want %d: %+v", len(reqs), len(good), reqs)
+	}
+	q, warning, err := NewQueue(m, testOptions(t))
+	if err != nil || warning != nil {
+		t.Fatalf("NewQueue: %v (warning %v)", err, warning)
+	}
+	defer q.Close()
+	for _, req := range reqs {
+		id, err := q.AddDownload(req)
+		must(t, err)
+		waitDone(t, q, id)
+	}
+	var files []string
+	_ = filepath.WalkDir(dest, func(p string, d fs.DirEntry, err error) error {
+		must(t, err)
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dest, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	slices.Sort(files)
+	slices.Sort(good)
+	if !slices.Equal(files, good) {
+		t.Errorf("files in the target folder %q, want %q", files, good)
 	}
 }

@@ -80,7 +80,7 @@ func localNames(goos, key string) ([]string, error) {
 			s = windowsName(s)
 		}
 		if len(s) > maxNameBytes {
-			return nil, fmt.Errorf("a part of the name is %d bytes long; files can have at most %d", len(s), maxNameBytes)
+			return nil, fmt.Errorf("the name %q is %d bytes long, too long for the disk (at most %d)", shorten(s), len(s), maxNameBytes)
 		}
 		segs[i] = s
 	}
@@ -132,4 +132,18 @@ func isReservedDevice(name string) bool {
 		}
 	}
 	return false
+}
+
+// shorten keeps the start of a long name for a message, cut at a UTF-8
+// boundary.
+func shorten(s string) string {
+	const keep = 40
+	if len(s) <= keep {
+		return s
+	}
+	i := keep
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
