@@ -161,10 +161,12 @@ func (q *Queue) copyObject(ctx context.Context, j *job, st *copyState) error {
 	}
 	j.done.Store(st.doneBytes())
 	err = q.eachMissingPart(ctx, st.Size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
+		ctx = q.withRetryNotes(ctx, j, int64(n), fmt.Sprintf("part %d", n))
 		p, err := q.r.CopyPart(ctx, st.Bucket, st.DstKey, st.UploadID, n, st.SrcKey, st.Pinned, off, size)
 		if err != nil {
 			return err
 		}
+		q.retryDone(j, int64(n))
 		q.mu.Lock()
 		j.cp.Parts = insertPart(j.cp.Parts, p)
 		q.markDirtyLocked()

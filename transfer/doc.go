@@ -50,4 +50,7 @@
 // Workers add to atomic counters as bytes leave (read by the HTTP client) or
 // arrive (written to the partial file); a sampler turns them into smoothed
 // speeds four times a second. [Queue.Snapshot] copies them for a UI ticker.
+// Every retry of a job's request, by the client (store.WithRetryNotice) or
+// by the queue (a range asked for again, a stalled part sent again), is
+// noted in [JobStatus.Retrying] until that request succeeds.
 package transfer

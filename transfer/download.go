@@ -213,6 +213,7 @@ func (q *Queue) fetchRange(ctx context.Context, j *job, st *downState, f partial
 			j.done.Add(rp.saved - rp.got)
 			return err
 		}
+		q.noteRetry(j, int64(rp.i)+1, retrySentence(rangeWhat(st, rp.i), failureReason(err), failures+1, maxRangeAttempts))
 		if err := sleep(ctx, min(rangeBackoff<<(failures-1), maxRangeBackoff)); err != nil {
 			j.done.Add(rp.saved - rp.got)
 			return err
@@ -257,10 +258,12 @@ func (q *Queue) readRange(ctx context.Context, j *job, st *downState, f partialF
 	dog := newWatchdog(stallTimeout, cancel)
 	defer dog.pause()
 	start, n := rp.off+rp.got, rp.length-rp.got
-	body, err := q.r.GetRange(rctx, st.Bucket, st.Key, st.Pinned, start, n)
+	key := int64(rp.i) + 1
+	body, err := q.r.GetRange(q.withRetryNotes(rctx, j, key, rangeWhat(st, rp.i)), st.Bucket, st.Key, st.Pinned, start, n)
 	if err != nil {
 		return stallErr(rctx, st, err)
 	}
+	q.retryDone(j, key)
 	defer body.Close()
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)

@@ -147,7 +147,17 @@ type JobStatus struct {
 	State State
 	// Err says why a Failed job failed: a *store.Error or one of this
 	// package's errors, wrapped.
-	Err             error
+	Err error
+	// Retrying is the latest retry of one of a running job's requests, as
+	// a sentence: "retrying part 3 after HTTP 503 SlowDown (attempt 2 of
+	// 8)", "retrying bytes 64-128 MiB after connection dropped (attempt 2 of
+	// 5)", or "retrying after connection refused (attempt 2 of 3)" for a
+	// request about the whole file. It covers the client's own retries and
+	// the queue's (a range or part asked for again). It is "" once that
+	// request succeeds, and whenever the job is not running. RetryAt is
+	// when it was noted.
+	Retrying        string
+	RetryAt         time.Time
 	Added, Finished time.Time
 }
 
@@ -175,7 +185,14 @@ type job struct {
 	state    State     // q.mu
 	err      error     // q.mu
 	finished time.Time // q.mu
-	up       *upState  // q.mu; uploads
+	// The latest retry (see JobStatus.Retrying), about request retryKey
+	// (see jobRequest); hasRetry is set while retrying is not "", so that
+	// a request's success clears it without the lock when there is none.
+	retrying string    // q.mu
+	retryAt  time.Time // q.mu
+	retryKey int64     // q.mu
+	hasRetry atomic.Bool
+	up       *upState // q.mu; uploads
 	down     *downState
 	cp       *copyState // q.mu; copies
 	// cancel and stopped are set while a runner goroutine is active (q.mu);

@@ -210,8 +210,10 @@ func (q *Queue) startLocked(j *job) {
 	j.state, j.err, j.finished = Running, nil, time.Time{}
 	j.cancel, j.stopped = cancel, stopped
 	j.runStart = time.Time{}
+	j.clearRetryLocked()
 	go func() {
 		var err error
+		ctx := q.withRetryNotes(ctx, j, jobRequest, "")
 		switch j.dir {
 		case Upload:
 			err = q.upload(ctx, j)
@@ -235,6 +237,7 @@ func (q *Queue) startLocked(j *job) {
 			j.state, j.err, j.finished = Failed, err, time.Now()
 		}
 		j.cancel, j.stopped = nil, nil
+		j.clearRetryLocked()
 		close(stopped)
 		q.markDirtyLocked()
 		q.scheduleLocked()
@@ -283,7 +286,7 @@ func (q *Queue) Snapshot() Snapshot {
 func (q *Queue) statusLocked(j *job) JobStatus {
 	st := JobStatus{
 		ID: j.id, Dir: j.dir, State: j.state, Err: j.err, Added: j.added, Finished: j.finished,
-		Size: j.size.Load(), Done: j.done.Load(),
+		Size: j.size.Load(), Done: j.done.Load(), Retrying: j.retrying, RetryAt: j.retryAt,
 	}
 	switch {
 	case j.up != nil:

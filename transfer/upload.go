@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,7 +92,7 @@ func (s source) unchanged() error {
 // putSingle sends the whole file in one request.
 func (q *Queue) putSingle(ctx context.Context, j *job, st *upState, src source) error {
 	j.done.Store(0)
-	err := retryStalls(ctx, st.Bucket, st.Key, func(ctx context.Context, dog *watchdog) error {
+	err := retryStalls(ctx, st.Bucket, st.Key, q.stallNotes(j, jobRequest, ""), func(ctx context.Context, dog *watchdog) error {
 		// Put reads the body once for its MD5 before sending it: skip 1.
 		body := newPartBody(ctx, io.NewSectionReader(src.f, 0, src.size), &j.done, q.lim[Upload], dog, 1)
 		_, err := q.r.Put(ctx, store.PutInput{
@@ -191,7 +192,9 @@ func (q *Queue) sendPart(ctx context.Context, j *job, bucket, key, uploadID stri
 		return err
 	}
 	var etag string
-	err = retryStalls(ctx, bucket, key, func(ctx context.Context, dog *watchdog) error {
+	what := "part " + strconv.Itoa(int(n))
+	ctx = q.withRetryNotes(ctx, j, int64(n), what)
+	err = retryStalls(ctx, bucket, key, q.stallNotes(j, int64(n), what), func(ctx context.Context, dog *watchdog) error {
 		body := newPartBody(ctx, io.NewSectionReader(src.f, off, size), &j.done, q.lim[Upload], dog, 0)
 		var err error
 		etag, err = q.r.UploadPart(ctx, bucket, key, uploadID, n, body, size, sum)
@@ -203,6 +206,7 @@ func (q *Queue) sendPart(ctx context.Context, j *job, bucket, key, uploadID stri
 	if err != nil {
 		return err
 	}
+	q.retryDone(j, int64(n))
 	if err := src.unchanged(); err != nil {
 		return err
 	}
@@ -387,10 +391,19 @@ func hashReader(ctx context.Context, r io.Reader, h hash.Hash) error {
 // maxStalls is how often in a row a request may stall before the job fails.
 const maxStalls = 3
 
+// stallNotes returns what retryStalls calls before sending again: it notes
+// the retry of request key (what, as for withRetryNotes) on j.
+func (q *Queue) stallNotes(j *job, key int64, what string) func(attempt int) {
+	return func(attempt int) {
+		q.noteRetry(j, key, retrySentence(what, failureReason(errStalled), attempt, maxStalls))
+	}
+}
+
 // retryStalls runs send with a watchdog, and again, up to maxStalls times,
-// when the watchdog gave up on a stalled connection. send must kick the
-// watchdog as data moves (partBody does).
-func retryStalls(ctx context.Context, bucket, key string, send func(context.Context, *watchdog) error) error {
+// when the watchdog gave up on a stalled connection, calling again with the
+// number of the coming attempt first. send must kick the watchdog as data
+// moves (partBody does).
+func retryStalls(ctx context.Context, bucket, key string, again func(attempt int), send func(context.Context, *watchdog) error) error {
 	for stalls := 1; ; stalls++ {
 		sctx, cancel := context.WithCancelCause(ctx)
 		dog := newWatchdog(stallTimeout, cancel)
@@ -405,5 +418,6 @@ func retryStalls(ctx context.Context, bucket, key string, send func(context.Cont
 			return &store.Error{Op: "upload", Bucket: bucket, Key: key, Kind: store.ErrUnreachable,
 				Message: fmt.Sprintf("no data could be sent for %v, %d times", stallTimeout, stalls), Err: errStalled}
 		}
+		again(stalls + 1)
 	}
 }
