@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -94,6 +95,9 @@ type browser struct {
 	// interceptKey, when set, sees the table's keys first and reports
 	// whether it took them (a dialog is up).
 	interceptKey func(*fyne.KeyEvent) bool
+	// onKeyDown is told every key that goes down while the table has the
+	// keyboard, before the driver maps it to a shortcut.
+	onKeyDown func(*fyne.KeyEvent)
 	// onOpenFile opens a file's properties (Enter, double-click).
 	onOpenFile func()
 	// onView is told after each snapshot is shown (tests wait on it).
@@ -105,6 +109,8 @@ type browser struct {
 	filterEntry  *widget.Entry
 	table        *fileTable
 	message      *widget.Label
+	msgPanel     *fyne.Container // the message on a background of its own, over the rows
+	pathError    *widget.Label   // why a typed location could not be opened
 	retry        *widget.Button
 	status       *widget.Label
 	loading      *widget.ProgressBarInfinite
@@ -127,6 +133,11 @@ func newBrowser() *browser {
 	b.pathEntry = widget.NewEntry()
 	b.pathEntry.SetPlaceHolder("b2://bucket/folder/")
 	b.pathEntry.OnSubmitted = b.submitPath
+	b.pathError = widget.NewLabel("")
+	b.pathError.Wrapping = fyne.TextWrapWord
+	b.pathError.Importance = widget.DangerImportance
+	b.pathError.Hide()
+	b.pathEntry.OnChanged = func(string) { b.pathError.Hide() }
 	b.crumbs = container.NewHBox()
 	b.filterEntry = widget.NewEntry()
 	b.filterEntry.SetPlaceHolder("Filter this folder")
@@ -173,13 +184,18 @@ func newBrowser() *browser {
 	b.crumbScroll = container.NewHScroll(b.crumbs)
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nav, filterBox, b.pathEntry),
+		b.pathError,
 		b.crumbScroll,
 		b.actions,
 		b.historyBar,
 	)
 	// The message spans the table's width (a wrapping label in a Center
 	// would get no width at all) and sits a third of the way down.
-	empty := container.NewVBox(layout.NewSpacer(), b.message, container.NewCenter(b.retry), layout.NewSpacer(), layout.NewSpacer())
+	// It has a background of its own: it may sit over rows still on screen.
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
+	bg.CornerRadius = theme.InputRadiusSize()
+	b.msgPanel = container.NewStack(bg, container.NewPadded(container.NewVBox(b.message, container.NewCenter(b.retry))))
+	empty := container.NewVBox(layout.NewSpacer(), b.msgPanel, layout.NewSpacer(), layout.NewSpacer())
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(b.deletedChk, b.exactCheck), container.NewStack(b.loading, b.status))
 	b.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(b.table, empty))
 	b.showMessage("Choose a bucket on the left.")
@@ -244,16 +260,24 @@ func (b *browser) refresh() {
 	b.showKeeping(b.loc.Folder(), keep)
 }
 
+// submitPath opens a typed location and gives the keyboard back to the
+// table, so that Alt+Up, Backspace and the arrows work at once. A location
+// that cannot be read is explained under the path bar, which keeps the
+// keyboard to mend it.
 func (b *browser) submitPath(text string) {
 	loc, err := ParseLocation(text)
 	if err != nil {
-		b.showMessage(capitalize(err.Error()) + ". Type a location like b2://bucket/folder/.")
+		b.pathError.SetText(capitalize(err.Error()) + ". Type a location like b2://bucket/folder/.")
+		b.pathError.Show()
 		return
 	}
 	if loc.Bucket == "" {
 		return
 	}
 	b.open(loc)
+	if c := fyne.CurrentApp().Driver().CanvasForObject(b.table); c != nil {
+		c.Focus(b.table)
+	}
 }
 
 // show loads a folder without touching the history.
@@ -313,6 +337,23 @@ func (b *browser) stopLoading() {
 func (b *browser) loadAsync(ctx context.Context, gen int, r Remote, m *folderModel, loc Location, spec sortSpec, filter string) {
 	token := ""
 	var last time.Time
+	ctx = store.WithRetryNotice(ctx, func(rt store.Retry) {
+		do(func() {
+			if b.gen == gen {
+				b.showRetrying(rt)
+			}
+		})
+	})
+	// A server that does not answer at all takes a while to time out:
+	// say so long before that.
+	slow := time.AfterFunc(slowAnswer, func() {
+		do(func() {
+			if b.gen == gen && b.loading.Visible() && b.view.Len() == 0 && !b.message.Visible() {
+				b.showMessage("Waiting for the server to answer…")
+			}
+		})
+	})
+	defer slow.Stop()
 	for {
 		page, err := r.List(ctx, store.ListInput{Bucket: loc.Bucket, Prefix: loc.Prefix, Token: token})
 		if ctx.Err() != nil {
@@ -343,6 +384,25 @@ func (b *browser) loadAsync(ctx context.Context, gen int, r Remote, m *folderMod
 	}
 }
 
+// slowAnswer is how long a listing may take before the browser says it is
+// still waiting.
+const slowAnswer = 2 * time.Second
+
+// showRetrying says that a listing failed and is being tried again, why,
+// and which attempt comes next; over an empty table it takes the message,
+// otherwise the status bar.
+func (b *browser) showRetrying(rt store.Retry) {
+	msg := fmt.Sprintf("Retrying: %s (attempt %d of %d failed", rt.Reason, rt.Attempt, rt.Max)
+	if rt.Delay >= time.Second {
+		msg += fmt.Sprintf(", next in %s", rt.Delay.Round(100*time.Millisecond))
+	}
+	msg += ")…"
+	if b.view.Len() == 0 {
+		b.showMessage(msg)
+	}
+	b.status.SetText(msg)
+}
+
 // listFailedAsync shows why a folder could not be listed, unless the
 // person has gone elsewhere since; the raw error goes to the log.
 func (b *browser) listFailedAsync(gen int, loc Location, err error) {
@@ -369,6 +429,7 @@ func (b *browser) currentSpec(gen int, spec sortSpec, filter string) (sortSpec, 
 
 // setView swaps in a prepared snapshot.
 func (b *browser) setView(v *folderView) {
+	refiltered := b.view != nil && b.view.filter != v.filter
 	b.view = v
 	if v.done {
 		b.loading.Hide()
@@ -385,6 +446,11 @@ func (b *browser) setView(v *folderView) {
 		}
 	}
 	b.table.Refresh()
+	if refiltered {
+		// Rows scrolled past would leave the matches above the view:
+		// the table does not pull its offset back when it shrinks.
+		b.table.ScrollToTop()
+	}
 	switch {
 	case v.Len() > 0:
 		b.hideMessage()
@@ -440,6 +506,7 @@ func (b *browser) toggleSort(col sortColumn) {
 func (b *browser) showError(msg string) {
 	b.message.SetText(msg)
 	b.message.Show()
+	b.msgPanel.Show()
 	b.retry.Show()
 	b.status.SetText("Could not list this folder.")
 }
@@ -447,11 +514,13 @@ func (b *browser) showError(msg string) {
 func (b *browser) showMessage(msg string) {
 	b.message.SetText(msg)
 	b.message.Show()
+	b.msgPanel.Show()
 	b.retry.Hide()
 }
 
 func (b *browser) hideMessage() {
 	b.message.Hide()
+	b.msgPanel.Hide()
 	b.retry.Hide()
 }
 

@@ -121,10 +121,7 @@ func (w *Window) deleteBucket() {
 	if r == nil || bucket == "" {
 		return
 	}
-	w.askCarefully("Delete bucket "+bucket+"?", "The bucket must be empty; nothing else is touched.", func(ok bool) {
-		if !ok {
-			return
-		}
+	w.askDangerous("Delete bucket "+bucket+"?", "The bucket must be empty; nothing else is touched. Its name becomes free for anyone to take.", "Delete bucket", func() {
 		go func() {
 			err := r.DeleteBucket(context.Background(), bucket)
 			do(func() {
@@ -146,50 +143,34 @@ func (w *Window) deleteBucket() {
 // the bucket, once the person has typed its name.
 func (w *Window) offerEmptyBucket(bucket string) {
 	r := w.remote
-	typed := widget.NewEntry()
-	typed.SetPlaceHolder(bucket)
-	typed.Validator = func(s string) error {
-		if s != bucket {
-			return errors.New("type the bucket's name")
-		}
-		return nil
-	}
-	msg := widget.NewLabel(bucket + " still holds files or old versions. Emptying it deletes every file, every version and every unfinished upload in it for good. This cannot be undone.")
-	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewForm("Empty "+bucket+"?", "Empty and delete", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("", msg), widget.NewFormItem("Type "+bucket+" to confirm", typed)}, func(ok bool) {
-			if !ok {
-				return
+	msg := bucket + " still holds files or old versions. Emptying it deletes every file, every version and every unfinished upload in it for good, then the bucket. This cannot be undone."
+	w.confirmTyped("Empty "+bucket+"?", msg, bucket, "Empty and delete", func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		status := widget.NewLabel("Deleting…")
+		prog := dialog.NewCustomWithoutButtons("Emptying "+bucket, container.NewVBox(widget.NewProgressBarInfinite(), status,
+			widget.NewButtonWithIcon("Stop", theme.CancelIcon(), cancel)), w.win)
+		prog.Show()
+		go func() {
+			defer cancel()
+			n, fails, err := r.EmptyBucket(ctx, bucket, func(done int) {
+				do(func() { status.SetText(fmt.Sprintf("%s deleted…", plural(done, "version"))) })
+			})
+			if err == nil && len(fails) == 0 {
+				err = r.DeleteBucket(ctx, bucket)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			status := widget.NewLabel("Deleting…")
-			prog := dialog.NewCustomWithoutButtons("Emptying "+bucket, container.NewVBox(widget.NewProgressBarInfinite(), status,
-				widget.NewButtonWithIcon("Stop", theme.CancelIcon(), cancel)), w.win)
-			prog.Show()
-			go func() {
-				defer cancel()
-				n, fails, err := r.EmptyBucket(ctx, bucket, func(done int) {
-					do(func() { status.SetText(fmt.Sprintf("%s deleted…", plural(done, "version"))) })
-				})
-				if err == nil && len(fails) == 0 {
-					err = r.DeleteBucket(ctx, bucket)
+			do(func() {
+				prog.Hide()
+				switch {
+				case err != nil:
+					w.showError(fmt.Errorf("%s deleted, then: %s", plural(n, "version"), Sentence(err)))
+				case len(fails) > 0:
+					w.showError(fmt.Errorf("%d versions could not be deleted (%s: %s); the bucket stays", len(fails), fails[0].Key, fails[0].Message))
+				default:
+					w.showInfo("Bucket deleted", fmt.Sprintf("%s deleted, then the bucket %s.", capitalize(plural(n, "version")), bucket))
+					w.browser.setRemote(w.remote)
 				}
-				do(func() {
-					prog.Hide()
-					switch {
-					case err != nil:
-						w.showError(fmt.Errorf("%s deleted, then: %s", plural(n, "version"), Sentence(err)))
-					case len(fails) > 0:
-						w.showError(fmt.Errorf("%d versions could not be deleted (%s: %s); the bucket stays", len(fails), fails[0].Key, fails[0].Message))
-					default:
-						w.showInfo("Bucket deleted", fmt.Sprintf("%s deleted, then the bucket %s.", capitalize(plural(n, "version")), bucket))
-						w.browser.setRemote(w.remote)
-					}
-					w.reloadBuckets("")
-				})
-			}()
-		}, w.win)
-	d.Resize(fyne.NewSize(560, 260))
-	w.present(d, nil) // emptying a bucket takes a click
-	w.win.Canvas().Focus(typed)
+				w.reloadBuckets("")
+			})
+		}()
+	})
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -26,7 +25,11 @@ func (h *harness) dialogEntry(n int) *widget.Entry {
 		}
 		i := 0
 		for _, o := range test.LaidOutObjects(top) {
-			if en, ok := o.(*widget.Entry); ok {
+			en, ok := o.(*widget.Entry)
+			if esc, isEsc := o.(*escEntry); isEsc {
+				en, ok = &esc.Entry, true
+			}
+			if ok {
 				if i == n {
 					e = en
 					return true
@@ -99,7 +102,7 @@ func TestDeleteBucketOffersToEmptyIt(t *testing.T) {
 	h := newHarness(t, testClient, Location{Bucket: bucket})
 	h.waitDone("")
 	h.ui(h.w.deleteBucket)
-	h.tapDialogButton("Yes")
+	h.tapDialogButton("Delete bucket")
 	typed := h.dialogEntry(0) // the "empty this bucket" form
 	h.ui(func() { test.Type(typed, bucket) })
 	h.tapDialogButton("Empty and delete")
@@ -157,12 +160,10 @@ func TestNewFolderRenameAndDelete(t *testing.T) {
 	}
 
 	// Shift+Delete on a folder wants its name typed, then deletes every version.
-	h.ui(func() {
-		b.selectOnly(b.view.index("dir/"))
-		h.w.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShift})
-	})
-	confirmName := h.dialogEntry(0)
-	h.ui(func() { test.Type(confirmName, "dir") })
+	h.tapRow("dir")
+	h.press(fyne.KeyModifierShift, fyne.KeyDelete)
+	h.waitSee("for good?")
+	h.typeText("dir")
 	h.tapDialogButton("Delete for good")
 	h.eventually("dir gone", func() bool { return b.view.done && b.view.index("dir/") < 0 })
 	if pg, err := testClient.Versions(context.Background(), store.VersionsInput{Bucket: bucket, Prefix: "dir/"}); err != nil || len(pg.Versions) != 0 {
@@ -196,9 +197,7 @@ func TestKeysStayWithTheDialog(t *testing.T) {
 		t.Errorf("question = %q, want it to name the folder", txt)
 	}
 	key(fyne.KeyDelete)
-	h.ui(func() {
-		h.w.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShift})
-	})
+	h.press(fyne.KeyModifierShift, fyne.KeyDelete)
 	if n := dialogs(); n != 1 {
 		t.Errorf("%d dialogs after more keys, want still 1", n)
 	}

@@ -4,7 +4,10 @@ import (
 	"slices"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -105,4 +108,78 @@ func (w *Window) showForm(d *dialog.FormDialog, entry *widget.Entry) {
 	entry.OnSubmitted = func(string) { d.Submit() }
 	w.present(d, d.Submit)
 	w.win.Canvas().Focus(entry)
+}
+
+// escEntry is an Entry that gives Escape back to its dialog: Fyne's Entry
+// keeps the key, so a dialog whose keyboard sits in a field could not be
+// closed with it.
+type escEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+func newEscEntry() *escEntry {
+	e := &escEntry{}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey closes the dialog on Escape and is the Entry's otherwise.
+func (e *escEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// confirmTyped asks before something that cannot be undone. Its button,
+// marked as dangerous, stays disabled until want is typed exactly; Enter in
+// the field presses it only then; Escape and Cancel say no. run is called
+// only after the typed text has been checked once more, so nothing but the
+// exact name gets past.
+func (w *Window) confirmTyped(title, msg, want, action string, run func()) {
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	entry := newEscEntry()
+	entry.SetPlaceHolder(want)
+	btn := widget.NewButtonWithIcon(action, theme.DeleteIcon(), nil)
+	btn.Importance = widget.DangerImportance
+	btn.Disable()
+	var d dialog.Dialog
+	confirm := func() {
+		if entry.Text != want {
+			return
+		}
+		d.Hide()
+		run()
+	}
+	btn.OnTapped = confirm
+	entry.OnChanged = func(s string) { setEnabled(btn, s == want) }
+	entry.OnSubmitted = func(string) { confirm() }
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { d.Hide() })
+	entry.onEscape = func() { d.Hide() }
+	prompt := widget.NewLabel("Type " + want + " to confirm:")
+	prompt.Wrapping = fyne.TextWrapWord
+	body := container.NewVBox(text, prompt, entry, container.NewHBox(layout.NewSpacer(), cancel, btn))
+	d = dialog.NewCustomWithoutButtons(title, body, w.win)
+	d.Resize(fyne.NewSize(540, 0))
+	w.present(d, nil) // Enter outside the field does nothing
+	w.win.Canvas().Focus(entry)
+}
+
+// askDangerous asks a question whose Yes cannot be undone but needs no
+// name typed (aborting uploads, cancelling a transfer): the confirm button
+// says what it does and looks dangerous, only a click on it goes ahead,
+// Enter does nothing and Escape says no.
+func (w *Window) askDangerous(title, msg, action string, fn func()) {
+	d := dialog.NewConfirm(title, msg, func(ok bool) {
+		if ok {
+			fn()
+		}
+	}, w.win)
+	d.SetConfirmText(action)
+	d.SetDismissText("Keep")
+	d.SetConfirmImportance(widget.DangerImportance)
+	w.present(d, nil)
 }

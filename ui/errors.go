@@ -56,6 +56,12 @@ func Sentence(err error) string {
 			s += " (for an account from the environment, HAUL_S3_REGION)."
 		}
 		return s
+	case errors.Is(err, store.ErrRedirect):
+		var re *store.RedirectError
+		if errors.As(err, &re) {
+			return capitalize(re.Error()) + ": check the endpoint."
+		}
+		return "The server answered with a redirect, which B2 never does, so Haul did not follow it: check the endpoint."
 	case errors.Is(err, store.ErrUnsupported):
 		s = "B2 does not support that operation through its S3 API."
 	default:

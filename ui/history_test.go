@@ -115,6 +115,19 @@ func TestVersionPanelRestoresAndDeletes(t *testing.T) {
 	h.eventually("the row of v2", func() bool { return len(p.versions) == 4 && p.versions[2].VersionID == v2 })
 	row = h.versionRow(2)
 	h.ui(func() { test.Tap(row[btnDelete].(*widget.Button)) })
+	// Its button stays disabled, and Enter does nothing, until the name is
+	// typed; nothing is deleted meanwhile.
+	h.waitSee("Delete this version for good?")
+	if h.tapButton("Delete for good") {
+		t.Error("Delete for good was enabled before the name was typed")
+	}
+	h.press(0, fyne.KeyReturn)
+	h.typeText("f.tx")
+	h.press(0, fyne.KeyReturn)
+	if pg, err := testClient.KeyVersions(context.Background(), bucket, "f.txt", ""); err != nil || len(pg.Versions) != 4 {
+		t.Fatalf("before the name was typed: %d versions (%v), want 4", len(pg.Versions), err)
+	}
+	h.typeText("t")
 	h.tapDialogButton("Delete for good")
 	h.eventually("v2 gone", func() bool {
 		if len(p.versions) != 3 {

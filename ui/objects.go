@@ -60,35 +60,13 @@ func (w *Window) deleteSelected(forGood bool) {
 			})
 		return
 	}
-	msg := widget.NewLabel("Every version of " + what + " is removed from B2. This cannot be undone.")
-	msg.Wrapping = fyne.TextWrapWord
-	items := []*widget.FormItem{widget.NewFormItem("", msg)}
-	var typed *widget.Entry
-	if len(folders) > 0 {
-		name := path.Base(strings.TrimSuffix(folders[0], "/"))
-		typed = widget.NewEntry()
-		typed.SetPlaceHolder(name)
-		items = append(items, widget.NewFormItem("Type "+name+" to confirm", typed))
+	want := fmt.Sprintf("delete %d", len(files)+len(folders))
+	if len(files)+len(folders) == 1 {
+		want = path.Base(strings.TrimSuffix(sel[0].Key, "/"))
 	}
-	d := dialog.NewForm("Delete "+what+" for good?", "Delete for good", "Cancel", items, func(ok bool) {
-		if ok {
-			run()
-		}
-	}, w.win)
-	if typed != nil {
-		name := path.Base(strings.TrimSuffix(folders[0], "/"))
-		typed.Validator = func(s string) error {
-			if s != name {
-				return errors.New("type the folder's name")
-			}
-			return nil
-		}
-	}
-	d.Resize(fyne.NewSize(520, 240))
-	w.present(d, nil) // deleting for good takes a click
-	if typed != nil {
-		w.win.Canvas().Focus(typed)
-	}
+	w.confirmTyped("Delete "+what+" for good?",
+		"Every version of "+what+" is removed from B2, folders with everything in them. This cannot be undone.",
+		want, "Delete for good", run)
 }
 
 func describe(files, folders int) string {

@@ -155,6 +155,17 @@ func (t *fileTable) TypedKey(e *fyne.KeyEvent) {
 	}
 }
 
+// KeyDown tells the window which key went down before the driver turns it
+// into a shortcut (Shift+Delete arrives as Cut).
+func (t *fileTable) KeyDown(e *fyne.KeyEvent) {
+	if t.b.onKeyDown != nil {
+		t.b.onKeyDown(e)
+	}
+}
+
+// KeyUp is part of desktop.Keyable.
+func (t *fileTable) KeyUp(*fyne.KeyEvent) {}
+
 // fileCell is one cell of the table. Cells, not the table, take the taps,
 // so that a tap selects the whole row and a double tap opens it.
 type fileCell struct {

@@ -58,6 +58,9 @@ type transfersPanel struct {
 	// onTick is told, on the Fyne goroutine, each snapshot and the uploads
 	// and copies that finished since the last one.
 	onTick func(s transfer.Snapshot, finished []transfer.JobStatus)
+	// confirm asks before something that cannot be undone and calls fn on
+	// a yes; the window wires it.
+	confirm func(title, msg, action string, fn func())
 
 	list     *widget.List
 	totals   *widget.Label
@@ -304,7 +307,8 @@ func (p *transfersPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	id := r.id
 	front.OnTapped = func() { p.act(id, Queue.MoveToFront) }
 	retry.OnTapped = func() { p.act(id, Queue.Retry) }
-	cancel.OnTapped = func() { p.act(id, Queue.Cancel) }
+	name := r.name
+	cancel.OnTapped = func() { p.confirmCancel(id, name) }
 	switch r.state {
 	case transfer.Paused:
 		pause.SetIcon(theme.MediaPlayIcon())
@@ -318,6 +322,17 @@ func (p *transfersPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	setVisible(retry, r.failed)
 	setVisible(pause, active)
 	setVisible(cancel, active || r.failed)
+}
+
+// confirmCancel asks before cancelling a job: what it moved so far is
+// thrown away (an upload's parts on B2, a download's partial file).
+func (p *transfersPanel) confirmCancel(id transfer.JobID, name string) {
+	if p.confirm == nil {
+		return
+	}
+	p.confirm("Cancel "+name+"?",
+		"What it moved so far is thrown away: the parts already sent to B2, or the part of the file already downloaded. Pausing keeps them.",
+		"Cancel transfer", func() { p.act(id, Queue.Cancel) })
 }
 
 // act applies a control to a job and reports one that failed (say, a job

@@ -111,7 +111,8 @@ func recursiveKeys(t *testing.T, prefix string) []string {
 	}
 }
 
-// tapDialogButton taps the button with text in the top dialog.
+// tapDialogButton taps the button with text in the top dialog once it is
+// enabled, as a person would: a disabled one is never tapped.
 func (h *harness) tapDialogButton(text string) {
 	h.t.Helper()
 	h.eventually("a dialog with "+text, func() bool {
@@ -120,7 +121,7 @@ func (h *harness) tapDialogButton(text string) {
 			return false
 		}
 		for _, o := range test.LaidOutObjects(top) {
-			if b, ok := o.(*widget.Button); ok && b.Text == text {
+			if b, ok := o.(*widget.Button); ok && b.Text == text && !b.Disabled() {
 				test.Tap(b)
 				return true
 			}
@@ -265,7 +266,8 @@ func TestTransfersPanelControlsTheRightJob(t *testing.T) {
 	h.ui(func() { test.Tap(button(o, 2)) }) // resume
 	h.eventually("big.bin running", func() bool { return stateOf("big.bin") == transfer.Running })
 	_, o = row("big.bin", transfer.Running)
-	h.ui(func() { test.Tap(button(o, 3)) }) // cancel
+	h.ui(func() { test.Tap(button(o, 3)) }) // cancel, which asks first
+	h.tapDialogButton("Cancel transfer")
 	h.eventually("big.bin canceled", func() bool { return stateOf("big.bin") == transfer.Canceled })
 	ups, err := testClient.MultipartUploads(context.Background(), pagingBucket, folder)
 	if err != nil || len(ups) != 0 {

@@ -204,12 +204,10 @@ func (v *unfinishedView) confirmAbort(ups []unfinishedUpload) {
 		v.status.SetText("Nothing to abort.")
 		return
 	}
-	v.w.askCarefully("Abort "+plural(len(ups), "upload")+"?",
+	v.w.askDangerous("Abort "+plural(len(ups), "upload")+"?",
 		"The parts they uploaded so far are deleted. This cannot be undone, and a transfer still running in another tool will fail.",
-		func(ok bool) {
-			if !ok {
-				return
-			}
+		"Abort "+plural(len(ups), "upload"),
+		func() {
 			v.status.SetText("Aborting…")
 			go func() {
 				n, err := abortUploads(context.Background(), v.r, v.bucket, ups)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	"github.com/haul-app/haul/store"
 )
 
@@ -63,10 +65,31 @@ func TestUnfinishedUploadsListAndAbort(t *testing.T) {
 	h.ui(func() { v.days.SetText("0") })
 	time.Sleep(1100 * time.Millisecond) // started more than 0 days ago
 	h.ui(func() { v.confirmAbort(olderThan(v.ups, 0, time.Now())) })
-	h.tapDialogButton("Yes")
+	// Enter and Escape do not abort: only a click on the named button does.
+	h.waitSee("Abort 2 uploads")
+	h.press(0, fyne.KeyReturn)
+	if h.button("Abort 2 uploads") == nil || len(mustUploads(t, bucket)) != 2 {
+		t.Fatal("Enter answered the question or aborted uploads")
+	}
+	h.press(0, fyne.KeyEscape)
+	h.waitFor("the question closed", func() bool { return h.button("Abort 2 uploads") == nil })
+	if n := len(mustUploads(t, bucket)); n != 2 {
+		t.Fatalf("Escape left %d uploads, want 2", n)
+	}
+	h.ui(func() { v.confirmAbort(olderThan(v.ups, 0, time.Now())) })
+	h.tapDialogButton("Abort 2 uploads")
 	h.eventually("the aborts", func() bool { return v.status.Text == "Aborted 2 uploads. No unfinished uploads in this bucket." })
 	left, err := testClient.MultipartUploads(ctx, bucket, "")
 	if err != nil || len(left) != 0 {
 		t.Errorf("after abort: %d uploads left (%v)", len(left), err)
 	}
+}
+
+func mustUploads(t *testing.T, bucket string) []store.MultipartUpload {
+	t.Helper()
+	ups, err := testClient.MultipartUploads(context.Background(), bucket, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ups
 }

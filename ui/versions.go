@@ -332,11 +332,5 @@ func (w *Window) confirmDeleteVersion(bucket string, v store.Version, after func
 	if v.IsLatest {
 		msg += " The next older version becomes the current one."
 	}
-	d := dialog.NewConfirm("Delete this version for good?", msg, func(ok bool) {
-		if ok {
-			run()
-		}
-	}, w.win)
-	d.SetConfirmText("Delete for good")
-	w.present(d, nil) // deleting for good takes a click
+	w.confirmTyped("Delete this version for good?", msg, path.Base(v.Key), "Delete for good", run)
 }

@@ -93,6 +93,7 @@ type Window struct {
 	bannerBox     *fyne.Container
 	notice        *widget.Label
 	keyed         map[fyne.CanvasObject]keyedDialog // dialogs the keys answer
+	lastKeyDown   fyne.KeyName                      // tells Shift+Delete from Ctrl+X
 }
 
 // NewWindow builds the main window; call ShowAndRun or Show.
@@ -136,6 +137,7 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.win.SetOnDropped(w.onDropped)
 	w.win.SetOnClosed(w.closed)
 	w.transfers.onTick = w.afterJobs
+	w.transfers.confirm = w.askDangerous
 	w.transfers.settings.OnTapped = w.showTransferSettings
 	for _, n := range d.Notices {
 		w.addNotice(n)
@@ -366,7 +368,9 @@ func (w *Window) addShortcuts() {
 	b.interceptKey = w.dialogKey
 	add(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func() {
 		c.Focus(b.pathEntry)
-		b.pathEntry.DoubleTapped(nil) // selects the whole text
+		// The whole path, so that typing replaces it (a double tap would
+		// select one word of it).
+		b.pathEntry.TypedShortcut(&fyne.ShortcutSelectAll{})
 	})
 	add(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func() {
 		c.Focus(b.filterEntry)
@@ -381,7 +385,18 @@ func (w *Window) addShortcuts() {
 		w.download(b.selection(), w.downloadDir())
 	})
 	add(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func() { w.chooseDownload() })
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyDelete, Modifier: fyne.KeyModifierShift}, func() { w.deleteSelected(true) })
+	// Fyne's desktop driver turns Shift+Delete into its Cut shortcut (as
+	// it does Ctrl+X) before any widget sees the key; the key that went
+	// down tells the two apart.
+	b.onKeyDown = func(e *fyne.KeyEvent) { w.lastKeyDown = e.Name }
+	if dc, ok := c.(desktop.Canvas); ok {
+		dc.SetOnKeyDown(b.onKeyDown)
+	}
+	add(&fyne.ShortcutCut{}, func() {
+		if w.lastKeyDown == fyne.KeyDelete {
+			w.deleteSelected(true)
+		}
+	})
 	add(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func() { w.showSearch() })
 	add(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierAlt}, func() { w.showProperties() })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {

@@ -1,0 +1,295 @@
+package ui
+
+import (
+	"context"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/haul-app/haul/store"
+	"github.com/haul-app/haul/store/b2proxy"
+)
+
+// versionCount is how many versions and markers key has on the server.
+func versionCount(t *testing.T, bucket, key string) int {
+	t.Helper()
+	pg, err := testClient.KeyVersions(context.Background(), bucket, key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(pg.Versions)
+}
+
+// TestShiftDeleteAsTheDriverSendsIt presses Shift+Delete the way Fyne's
+// desktop driver delivers it (as its Cut shortcut) on a file the person
+// tapped, and tries every way past the typed confirmation before typing the
+// name: Enter, the disabled button, a wrong name, a button enabled behind the
+// dialog's back, Escape. Nothing moves on the server until the exact name is
+// typed. Ctrl+X, which the driver also turns into Cut, deletes nothing.
+func TestShiftDeleteAsTheDriverSendsIt(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-shift-delete", store.Private)
+	putText(t, bucket, "keep.txt", "one")
+	putText(t, bucket, "keep.txt", "two")
+	putText(t, bucket, "dir/x.txt", "x")
+	h := newHarness(t, testClient, Location{Bucket: bucket})
+	h.waitDone("")
+
+	h.tapRow("keep.txt")
+	h.press(fyne.KeyModifierControl, fyne.KeyX)
+	if h.dialogUp() {
+		t.Fatal("Ctrl+X opened a dialog")
+	}
+	h.press(fyne.KeyModifierShift, fyne.KeyDelete)
+	h.waitSee("Delete “keep.txt” for good?")
+	btn := h.button("Delete for good")
+	if btn == nil {
+		t.Fatal("no Delete for good button")
+	}
+	if imp := get(h, func() widget.Importance { return btn.Importance }); imp != widget.DangerImportance {
+		t.Errorf("the button's importance is %v, want it marked dangerous", imp)
+	}
+	if _, ok := h.focused().(*escEntry); !ok {
+		t.Errorf("the name field does not have the keyboard (%T does)", h.focused())
+	}
+	if h.tapButton("Delete for good") {
+		t.Error("Delete for good was enabled before the name was typed")
+	}
+	h.press(0, fyne.KeyReturn)
+	h.typeText("keep")
+	h.press(0, fyne.KeyReturn)
+	if h.tapButton("Delete for good") {
+		t.Error("Delete for good was enabled by part of the name")
+	}
+	h.typeText(".txt ")
+	h.press(0, fyne.KeyReturn)
+	// A button enabled by mistake still checks the name before deleting.
+	h.ui(btn.Enable)
+	h.tapButton("Delete for good")
+	if n := versionCount(t, bucket, "keep.txt"); n != 2 {
+		t.Fatalf("keep.txt has %d versions before its name was typed, want 2", n)
+	}
+	h.press(0, fyne.KeyEscape)
+	h.waitFor("the dialog closed by Escape", func() bool { return !h.dialogUp() })
+	if n := versionCount(t, bucket, "keep.txt"); n != 2 {
+		t.Fatalf("keep.txt has %d versions after Escape, want 2", n)
+	}
+
+	// The exact name, then the button: every version goes.
+	h.tapRow("keep.txt")
+	h.press(fyne.KeyModifierShift, fyne.KeyDelete)
+	h.waitSee("Delete “keep.txt” for good?")
+	h.typeText("keep.txt")
+	if !h.tapButton("Delete for good") {
+		t.Fatal("Delete for good stayed disabled with the name typed")
+	}
+	h.waitFor("keep.txt deleted for good", func() bool { return versionCount(t, bucket, "keep.txt") == 0 })
+
+	// A folder: its name and Enter.
+	h.waitFor("the listing without keep.txt", func() bool {
+		return !slices.Contains(h.names(), "keep.txt") && slices.Contains(h.names(), "dir")
+	})
+	h.tapRow("dir")
+	h.press(fyne.KeyModifierShift, fyne.KeyDelete)
+	h.waitSee("Delete the folder “dir” for good?")
+	h.typeText("dir")
+	h.press(0, fyne.KeyReturn)
+	h.waitFor("dir deleted for good", func() bool { return versionCount(t, bucket, "dir/x.txt") == 0 })
+}
+
+// TestEmptyBucketCannotBeConfirmedByAccident tries to get past both
+// questions of deleting a bucket that holds versions: Enter on the first,
+// then everything but the exact name on the second. The bucket and its
+// versions stay until the name is typed.
+func TestEmptyBucketCannotBeConfirmedByAccident(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-empty-careful", store.Private)
+	putText(t, bucket, "a.txt", "a")
+	putText(t, bucket, "a.txt", "b")
+	h := newHarness(t, testClient, Location{Bucket: bucket})
+	h.waitDone("")
+	deleteBtn := func() *widget.Button {
+		return get(h, func() *widget.Button {
+			for _, o := range h.w.sidebar.bucketActions.Objects {
+				if b, ok := o.(*widget.Button); ok && b.Icon == theme.DeleteIcon() {
+					return b
+				}
+			}
+			return nil
+		})
+	}
+	stillThere := func(when string) {
+		t.Helper()
+		if !slices.Contains(bucketNames(t), bucket+":private") || versionCount(t, bucket, "a.txt") != 2 {
+			t.Fatalf("%s: the bucket or its versions went (%v)", when, bucketNames(t))
+		}
+	}
+	del := deleteBtn()
+	h.ui(func() { test.Tap(del) })
+	h.waitSee("Delete bucket " + bucket + "?")
+	h.press(0, fyne.KeyReturn)
+	stillThere("after Enter on the first question")
+	if !h.dialogUp() {
+		t.Fatal("Enter closed the question")
+	}
+	h.tapButton("Delete bucket")
+	h.waitSee("Empty " + bucket + "?")
+	if h.tapButton("Empty and delete") {
+		t.Error("Empty and delete was enabled before the name was typed")
+	}
+	h.press(0, fyne.KeyReturn)
+	h.typeText(strings.ToUpper(bucket))
+	h.press(0, fyne.KeyReturn)
+	if h.tapButton("Empty and delete") {
+		t.Error("Empty and delete was enabled by the name in capitals")
+	}
+	stillThere("with a wrong name typed")
+	h.press(0, fyne.KeyEscape)
+	h.waitFor("the dialog closed", func() bool { return !h.dialogUp() })
+	stillThere("after Escape")
+}
+
+// TestCtrlLSelectsTheWholePathAndEnterGivesTheTableTheKeys types over the
+// path bar after Ctrl+L, submits with Enter, and goes on with the keyboard
+// in the table: Alt+Up goes to the parent.
+func TestCtrlLSelectsTheWholePathAndEnterGivesTheTableTheKeys(t *testing.T) {
+	h := newHarness(t, testClient, Location{Bucket: pagingBucket})
+	h.waitDone("")
+	b := h.w.browser
+	h.press(fyne.KeyModifierControl, fyne.KeyL)
+	if h.focused() != b.pathEntry {
+		t.Fatalf("Ctrl+L gave the keyboard to %T", h.focused())
+	}
+	h.typeText("b2://" + pagingBucket + "/alpha/")
+	if got := get(h, func() string { return b.pathEntry.Text }); got != "b2://"+pagingBucket+"/alpha/" {
+		t.Fatalf("typing after Ctrl+L left %q in the path bar", got)
+	}
+	h.press(0, fyne.KeyReturn)
+	h.waitDone("alpha/")
+	if h.focused() != b.table {
+		t.Fatalf("after Enter in the path bar %T has the keyboard, want the table", h.focused())
+	}
+	h.press(fyne.KeyModifierAlt, fyne.KeyUp)
+	h.waitDone("")
+	if loc := get(h, func() Location { return b.loc }); loc.Prefix != "" {
+		t.Errorf("Alt+Up went to %v", loc)
+	}
+}
+
+// TestBadPathIsExplainedUnderThePathBar types a location that cannot be
+// read: the sentence shows under the path bar, where nothing else is drawn,
+// and the rows stay readable.
+func TestBadPathIsExplainedUnderThePathBar(t *testing.T) {
+	h := newHarness(t, testClient, Location{Bucket: pagingBucket})
+	h.waitDone("")
+	b := h.w.browser
+	h.press(fyne.KeyModifierControl, fyne.KeyL)
+	h.typeText("s3://nope")
+	h.press(0, fyne.KeyReturn)
+	h.waitSee("Type a location like b2://bucket/folder/.")
+	if h.focused() != b.pathEntry {
+		t.Errorf("the path bar lost the keyboard to %T; the person wants to mend the path", h.focused())
+	}
+	if get(h, func() bool { return b.msgPanel.Visible() }) {
+		t.Error("the path's error is drawn over the table")
+	}
+	if rows := h.shownRows(); !slices.Contains(rows, "top.txt") {
+		t.Errorf("rows on screen = %v, want the folder still readable", rows)
+	}
+	// The error sits in the layout below the path bar: it overlaps no row.
+	errPos := get(h, func() fyne.Position { return fyne.CurrentApp().Driver().AbsolutePositionForObject(b.pathError) })
+	tablePos := get(h, func() fyne.Position { return fyne.CurrentApp().Driver().AbsolutePositionForObject(b.table) })
+	errBottom := errPos.Y + get(h, func() float32 { return b.pathError.Size().Height })
+	if errBottom > tablePos.Y {
+		t.Errorf("the error ends at y=%v, below the table's top y=%v", errBottom, tablePos.Y)
+	}
+	// Typing again clears it.
+	h.typeText("x")
+	h.waitFor("the error gone", func() bool { return !h.sees("Type a location like") })
+}
+
+// TestMessageOverRowsHasABackground checks that a message drawn over the
+// table (a folder that failed while rows were still on screen) sits on an
+// opaque panel.
+func TestMessageOverRowsHasABackground(t *testing.T) {
+	h := newHarness(t, testClient, Location{Bucket: pagingBucket})
+	h.waitDone("")
+	b := h.w.browser
+	h.ui(func() { b.showError("Could not list this folder: the test says so.") })
+	h.waitSee("the test says so")
+	bg := get(h, func() fyne.CanvasObject { return b.msgPanel.Objects[0] })
+	if r, ok := bg.(interface{ MinSize() fyne.Size }); !ok || bg.Size().Width < get(h, func() float32 { return b.message.Size().Width }) {
+		t.Errorf("the message's background (%T) does not span it: %v vs %v", r, bg.Size(), b.message.Size())
+	}
+	if !get(h, bg.Visible) {
+		t.Error("the message's background is hidden")
+	}
+}
+
+// TestFilterAfterScrollingDeepShowsTheMatches scrolls to the end of a
+// 2,500-file folder, then filters to one file: the row must be on screen,
+// not above the scrolled-away view.
+func TestFilterAfterScrollingDeepShowsTheMatches(t *testing.T) {
+	h := newHarness(t, testClient, Location{Bucket: pagingBucket, Prefix: "many/"})
+	h.waitDone("many/")
+	b := h.w.browser
+	h.ui(func() { b.table.ScrollToBottom() })
+	h.waitFor("the last rows drawn", func() bool { return slices.Contains(h.shownRows(), "file-02499.txt") })
+	h.press(fyne.KeyModifierControl, fyne.KeyF)
+	h.typeText("file-00007")
+	h.waitFor("the filtered view", func() bool { return get(h, func() bool { return b.view.filter != "" && b.view.done }) })
+	h.waitFor("the match on screen", func() bool { return slices.Equal(h.shownRows(), []string{"file-00007.txt"}) })
+	if !h.sees("1 shown") {
+		t.Errorf("status does not say 1 shown: %q", h.screenText())
+	}
+}
+
+// TestUnreachableServerSaysWhyAtOnce refreshes against a port where nothing
+// listens: the table says at once that Haul is retrying, why, and which
+// attempt failed, and gives up after a few attempts with a sentence.
+func TestUnreachableServerSaysWhyAtOnce(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	c, err := store.NewClient(store.Config{Endpoint: "http://" + addr, Region: "us-west-004", KeyID: "k", Key: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, c, Location{Bucket: "somewhere"})
+	h.waitSee("Retrying: connection refused (attempt 1 of 3 failed")
+	h.waitSee("Haul could not reach B2")
+	if !h.sees("Could not list this folder.") {
+		t.Errorf("the status bar does not say the folder could not be listed: %q", h.screenText())
+	}
+	if h.button("Try again") == nil {
+		t.Error("no Try again button")
+	}
+}
+
+// TestThrottledListingShowsTheRetry lists through the B2 proxy answering
+// 503 SlowDown with Retry-After: the retry shows with its reason while it
+// waits, and the folder then appears.
+func TestThrottledListingShowsTheRetry(t *testing.T) {
+	cfg := testSandbox.Account().ClientConfig(testSandbox.Secret())
+	p := b2proxy.New(t, cfg.Endpoint)
+	cfg.Endpoint = p.URL
+	c, err := store.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	p.Inject(b2proxy.Fault{Op: "ListObjectsV2", Kind: b2proxy.ServiceUnavailable, Times: 1, RetryAfter: 2})
+	h := newHarness(t, c, Location{Bucket: pagingBucket})
+	h.waitSee("Retrying: HTTP 503 SlowDown (attempt 1 of 8 failed, next in 2s)")
+	h.waitDone("")
+	if rows := h.shownRows(); !slices.Contains(rows, "top.txt") {
+		t.Errorf("rows after the retry = %v", rows)
+	}
+}
