@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,8 +13,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
 
 	"github.com/haul-app/haul/store"
 )
@@ -249,20 +252,118 @@ func (w *Window) showShare(targets []shareTarget) {
 	w.present(d, nil)
 }
 
-// shareSelected shares the selected files.
+// shareSelected shares the selected files. Folders have no link of their
+// own: when the selection holds some, the person is told so and may share
+// the files inside them instead.
 func (w *Window) shareSelected() {
 	var targets []shareTarget
+	var folders []string
 	for _, o := range w.browser.selection() {
-		if !o.IsFolder && !o.Deleted {
+		switch {
+		case o.IsFolder:
+			folders = append(folders, o.Key)
+		case !o.Deleted:
 			targets = append(targets, shareTarget{Key: o.Key, VersionID: o.VersionID})
 		}
 	}
-	if len(targets) == 0 {
+	if len(targets) == 0 && len(folders) == 0 {
 		w.showInfo("Share", "Select one or more files to share.")
 		return
 	}
-	w.showShare(targets)
+	if len(folders) == 0 {
+		w.showShare(targets)
+		return
+	}
+	what := plural(len(folders), "folder")
+	if len(folders) == 1 {
+		what = "the folder “" + path.Base(strings.TrimSuffix(folders[0], "/")) + "”"
+	}
+	msg := fmt.Sprintf("B2 has no links for folders, only for files. Share the files in %s (subfolders included, up to %s files)?",
+		what, humanizeCount(maxShareFiles))
+	if len(targets) > 0 {
+		msg += fmt.Sprintf(" Otherwise only the %s you selected get links.", plural(len(targets), "file"))
+	}
+	var d dialog.Dialog
+	inside := widget.NewButtonWithIcon("Share the files in them", theme.FolderOpenIcon(), func() {
+		d.Hide()
+		w.shareFolderFilesAsync(folders, targets)
+	})
+	inside.Importance = widget.HighImportance
+	buttons := container.NewHBox(layout.NewSpacer(), widget.NewButton("Cancel", func() { d.Hide() }))
+	if len(targets) > 0 {
+		buttons.Add(widget.NewButton("Only the selected files", func() { d.Hide(); w.showShare(targets) }))
+	}
+	buttons.Add(inside)
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	d = dialog.NewCustomWithoutButtons("Share "+what+"?", container.NewVBox(text, buttons), w.win)
+	d.Resize(fyne.NewSize(560, 0))
+	w.present(d, inside.OnTapped)
 }
+
+// maxShareFiles caps the files of shared folders: one dialog of links, and
+// one Head request per file.
+const maxShareFiles = 1000
+
+// shareFolderFilesAsync lists the files under folders (recursively, with
+// a progress dialog that can be cancelled) and shares them with files.
+func (w *Window) shareFolderFilesAsync(folders []string, files []shareTarget) {
+	r, bucket := w.remote, w.browser.loc.Bucket
+	if r == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	status := widget.NewLabel("Listing the folders…")
+	prog := dialog.NewCustomWithoutButtons("Finding the files", container.NewVBox(widget.NewProgressBarInfinite(), status,
+		widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)), w.win)
+	prog.Show()
+	go func() {
+		defer cancel()
+		targets := slices.Clone(files)
+		capped := false
+		var err error
+	folders:
+		for _, f := range folders {
+			token := ""
+			for {
+				var page store.Page
+				page, err = r.List(ctx, store.ListInput{Bucket: bucket, Prefix: f, Token: token, Recursive: true})
+				if err != nil {
+					break folders
+				}
+				for _, o := range page.Objects {
+					if len(targets) >= maxShareFiles {
+						capped = true
+						break folders
+					}
+					targets = append(targets, shareTarget{Key: o.Key})
+				}
+				n := len(targets)
+				do(func() { status.SetText(fmt.Sprintf("%s found…", plural(n, "file"))) })
+				if token = page.Next; token == "" {
+					break
+				}
+			}
+		}
+		do(func() {
+			prog.Hide()
+			switch {
+			case errors.Is(err, store.ErrCanceled) || ctx.Err() != nil:
+			case err != nil:
+				w.showError(errors.New(Sentence(err)))
+			case len(targets) == 0:
+				w.showInfo("Nothing to share", "The folders hold no files.")
+			default:
+				if capped {
+					w.browser.status.SetText(fmt.Sprintf("Sharing the first %s files only.", humanizeCount(maxShareFiles)))
+				}
+				w.showShare(targets)
+			}
+		})
+	}()
+}
+
+func humanizeCount(n int) string { return humanize.Comma(int64(n)) }
 
 // untilText says how long a link lasts, rounded to the minute: "1 day",
 // "7 days", "3 hours", "90 minutes".

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -42,10 +43,18 @@ type jobRow struct {
 	id       transfer.JobID
 	icon     fyne.Resource
 	name     string
-	detail   string // "12 MB of 100 MB · 4.1 MB/s · 20 s left" or the error sentence
+	detail   string // "12 MB of 100 MB · 4.1 MB/s · 20 s left", or "failed"
 	progress float64
 	state    transfer.State
 	failed   bool
+	// where is where the bytes go: "→ b2://bucket/key" for uploads and
+	// copies, "→ ~/Downloads/file" for downloads.
+	where string
+	// folder is the local folder a download goes to, for "Open folder".
+	folder string
+	// note is a sentence that must be read whole: why the job failed, or
+	// which request is being retried and why.
+	note string
 }
 
 // transfersPanel is the collapsible list of transfers at the bottom of the
@@ -61,6 +70,9 @@ type transfersPanel struct {
 	// confirm asks before something that cannot be undone and calls fn on
 	// a yes; the window wires it.
 	confirm func(title, msg, action string, fn func())
+	// openFolder shows a local folder in the file manager.
+	openFolder func(dir string) error
+	heights    map[int]float32 // rows' heights as last set, to set only changes
 
 	list     *widget.List
 	totals   *widget.Label
@@ -73,10 +85,15 @@ type transfersPanel struct {
 
 func newTransfersPanel() *transfersPanel {
 	p := &transfersPanel{stop: make(chan struct{})}
+	p.openFolder = openFolder
 	p.list = widget.NewList(
 		func() int { return len(p.rows) },
-		p.createRow,
-		func(i widget.ListItemID, o fyne.CanvasObject) { p.updateRow(i, o) })
+		func() fyne.CanvasObject { return newJobRowView(p) },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(p.rows) {
+				o.(*jobRowView).show(p.rows[i])
+			}
+		})
 	p.totals = widget.NewLabel("No transfers")
 	p.totals.Truncation = fyne.TextTruncateEllipsis
 	pauseAll := widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), func() { p.withQueue(Queue.PauseAll) })
@@ -91,7 +108,7 @@ func newTransfersPanel() *transfersPanel {
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(p.toggle, widget.NewLabelWithStyle("Transfers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
 		container.NewHBox(p.encrypt, pauseAll, resumeAll, clearDone, p.settings), p.totals)
-	p.body = container.NewStack(container.New(&fixedHeight{h: 190}, p.list))
+	p.body = container.NewStack(container.New(&fixedHeight{h: 230}, p.list))
 	p.body.Hide()
 	p.content = container.NewBorder(widget.NewSeparator(), nil, nil, nil, container.NewVBox(header, p.body))
 	return p
@@ -181,7 +198,28 @@ func (p *transfersPanel) setRows(rows []jobRow, totals string) {
 	p.rows = rows
 	p.totals.SetText(totals)
 	if p.body.Visible() {
+		p.fitRows()
 		p.list.Refresh()
+	}
+}
+
+// fitRows gives rows with a note the height to show it whole.
+func (p *transfersPanel) fitRows() {
+	if p.heights == nil {
+		p.heights = map[int]float32{}
+	}
+	width := p.list.Size().Width - 2*theme.Padding() - theme.ScrollBarSize()
+	for i, r := range p.rows {
+		h := rowHeight(r.note, width)
+		if p.heights[i] != h {
+			p.heights[i] = h
+			p.list.SetItemHeight(i, h)
+		}
+	}
+	for i := range p.heights {
+		if i >= len(p.rows) {
+			delete(p.heights, i)
+		}
 	}
 }
 
@@ -206,6 +244,9 @@ func prepareRows(s transfer.Snapshot) []jobRow {
 		case st == transfer.Failed:
 			r.failed = true
 			r.detail = "Failed: " + Sentence(j.Err)
+			if j.Local != "" && j.Dir == transfer.Upload {
+				r.detail += " (" + tildeHome(j.Local) + ")"
+			}
 		case st == transfer.Done:
 			r.detail = fmt.Sprintf("%s · done", humanize.Bytes(uint64(j.Size)))
 		case st == transfer.Running && j.Size > 0 && j.Done >= j.Size:
@@ -220,9 +261,29 @@ func prepareRows(s transfer.Snapshot) []jobRow {
 		default:
 			r.detail = fmt.Sprintf("%s of %s · %s", humanize.Bytes(uint64(j.Done)), humanize.Bytes(uint64(j.Size)), strings.ToLower(j.State.String()))
 		}
+		r.where, r.folder = whereText(j)
+		switch {
+		case r.failed:
+			r.note = r.detail
+			r.detail = "failed"
+		case j.State == transfer.Running && j.Retrying != "":
+			r.note = capitalize(j.Retrying) + "…"
+		}
 		rows[i] = r
 	}
 	return rows
+}
+
+// whereText says where a job's bytes go, and the local folder of a
+// download.
+func whereText(j transfer.JobStatus) (where, folder string) {
+	if j.Dir == transfer.Download {
+		if j.Local == "" {
+			return "", ""
+		}
+		return "→ " + tildeHome(j.Local), filepath.Dir(j.Local)
+	}
+	return "→ b2://" + j.Bucket + "/" + j.Key, ""
 }
 
 func totalsText(s transfer.Snapshot) string {
@@ -257,71 +318,6 @@ func etaText(d time.Duration) string {
 		return fmt.Sprintf("%d min left", int(d.Minutes())+1)
 	}
 	return fmt.Sprintf("%.1f h left", d.Hours())
-}
-
-// A row, on one line: icon and name, progress bar, detail, and buttons.
-func (p *transfersPanel) createRow() fyne.CanvasObject {
-	name := widget.NewLabel("name")
-	name.Truncation = fyne.TextTruncateEllipsis
-	detail := widget.NewLabel("detail")
-	detail.Truncation = fyne.TextTruncateEllipsis
-	bar := widget.NewProgressBar()
-	pause := widget.NewButtonWithIcon("", theme.MediaPauseIcon(), nil)
-	cancel := widget.NewButtonWithIcon("", theme.CancelIcon(), nil)
-	retry := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), nil)
-	front := widget.NewButtonWithIcon("", theme.MoveUpIcon(), nil)
-	for _, b := range []*widget.Button{pause, cancel, retry, front} {
-		b.Importance = widget.LowImportance
-	}
-	buttons := container.NewHBox(front, retry, pause, cancel)
-	left := container.NewBorder(nil, nil, widget.NewIcon(theme.UploadIcon()), nil, name)
-	right := container.NewBorder(nil, nil, nil, buttons, detail)
-	return container.NewGridWithColumns(3,
-		container.New(&fixedWidth{w: 300}, left),
-		bar,
-		right)
-}
-
-func (p *transfersPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
-	if i >= len(p.rows) {
-		return
-	}
-	r := p.rows[i]
-	cols := o.(*fyne.Container).Objects
-	left := cols[0].(*fyne.Container).Objects[0].(*fyne.Container)
-	bar := cols[1].(*widget.ProgressBar)
-	right := cols[2].(*fyne.Container)
-	left.Objects[0].(*widget.Label).SetText(r.name)
-	left.Objects[1].(*widget.Icon).SetResource(r.icon)
-	detail := right.Objects[0].(*widget.Label)
-	detail.SetText(r.detail)
-	detail.Importance = widget.MediumImportance
-	if r.failed {
-		detail.Importance = widget.DangerImportance
-	}
-	detail.Refresh()
-	bar.SetValue(r.progress)
-	buttons := right.Objects[1].(*fyne.Container)
-	front, retry, pause, cancel := buttons.Objects[0].(*widget.Button), buttons.Objects[1].(*widget.Button),
-		buttons.Objects[2].(*widget.Button), buttons.Objects[3].(*widget.Button)
-	id := r.id
-	front.OnTapped = func() { p.act(id, Queue.MoveToFront) }
-	retry.OnTapped = func() { p.act(id, Queue.Retry) }
-	name := r.name
-	cancel.OnTapped = func() { p.confirmCancel(id, name) }
-	switch r.state {
-	case transfer.Paused:
-		pause.SetIcon(theme.MediaPlayIcon())
-		pause.OnTapped = func() { p.act(id, Queue.Resume) }
-	default:
-		pause.SetIcon(theme.MediaPauseIcon())
-		pause.OnTapped = func() { p.act(id, Queue.Pause) }
-	}
-	active := r.state == transfer.Running || r.state == transfer.Queued || r.state == transfer.Paused
-	setVisible(front, r.state == transfer.Queued)
-	setVisible(retry, r.failed)
-	setVisible(pause, active)
-	setVisible(cancel, active || r.failed)
 }
 
 // confirmCancel asks before cancelling a job: what it moved so far is

@@ -227,25 +227,28 @@ func TestTransfersPanelControlsTheRightJob(t *testing.T) {
 	h.eventually("a running job", func() bool { return q.Snapshot().Running > 0 })
 
 	// Render the rows as the panel does on its next tick.
-	row := func(key string, state transfer.State) (int, fyne.CanvasObject) {
+	row := func(key string, state transfer.State) (int, *jobRowView) {
 		var i int
-		var o fyne.CanvasObject
+		var v *jobRowView
 		h.eventually(fmt.Sprintf("a %v row of %s", state, key), func() bool {
 			p := h.w.transfers
 			for j, r := range p.rows {
 				if r.name == key && r.state == state {
-					i, o = j, p.createRow()
-					p.updateRow(j, o)
+					i, v = j, newJobRowView(p)
+					v.show(r)
 					return true
 				}
 			}
 			return false
 		})
-		return i, o
+		return i, v
 	}
-	button := func(o fyne.CanvasObject, n int) *widget.Button {
-		right := o.(*fyne.Container).Objects[2].(*fyne.Container)
-		return right.Objects[1].(*fyne.Container).Objects[n].(*widget.Button)
+	tap := func(b *widget.Button) {
+		t.Helper()
+		if !b.Visible() || b.Disabled() {
+			t.Fatalf("the row's button is hidden or disabled")
+		}
+		test.Tap(b)
 	}
 	stateOf := func(key string) transfer.State {
 		for _, j := range q.Snapshot().Jobs {
@@ -256,17 +259,34 @@ func TestTransfersPanelControlsTheRightJob(t *testing.T) {
 		return -1
 	}
 	_, o := row("big.bin", transfer.Running)
-	h.ui(func() { test.Tap(button(o, 2)) }) // pause
+	h.ui(func() { tap(o.pause) })
 	h.eventually("big.bin paused", func() bool { return stateOf("big.bin") == transfer.Paused })
 	h.eventually("small.txt done", func() bool { return stateOf("small.txt") == transfer.Done })
 	_, o = row("big.bin", transfer.Paused)
-	if r := get(h, func() string { return o.(*fyne.Container).Objects[2].(*fyne.Container).Objects[0].(*widget.Label).Text }); !strings.Contains(r, "paused") {
+	if r := get(h, func() string { return o.detail.Text }); !strings.Contains(r, "paused") {
 		t.Errorf("paused row says %q", r)
 	}
-	h.ui(func() { test.Tap(button(o, 2)) }) // resume
+	if w := get(h, func() string { return o.where.Text }); w != "→ b2://"+pagingBucket+"/"+folder+"big.bin" {
+		t.Errorf("paused row goes to %q", w)
+	}
+	h.ui(func() { tap(o.pause) }) // resume
 	h.eventually("big.bin running", func() bool { return stateOf("big.bin") == transfer.Running })
 	_, o = row("big.bin", transfer.Running)
-	h.ui(func() { test.Tap(button(o, 3)) }) // cancel, which asks first
+	// Cancel asks first; Enter, Escape and "Keep" leave the job alone.
+	h.ui(func() { tap(o.cancel) })
+	h.waitSee("Cancel big.bin?")
+	h.press(0, fyne.KeyReturn)
+	h.press(0, fyne.KeyEscape)
+	h.waitFor("the question gone", func() bool { return !h.sees("Cancel big.bin?") })
+	h.ui(func() { tap(o.cancel) })
+	h.tapDialogButton("Keep")
+	if st := stateOf("big.bin"); st == transfer.Canceled {
+		t.Fatal("the job was cancelled without a yes")
+	}
+	if ups, err := testClient.MultipartUploads(context.Background(), pagingBucket, folder); err != nil || len(ups) != 1 {
+		t.Fatalf("before the yes: %d unfinished uploads (%v), want the running one", len(ups), err)
+	}
+	h.ui(func() { tap(o.cancel) })
 	h.tapDialogButton("Cancel transfer")
 	h.eventually("big.bin canceled", func() bool { return stateOf("big.bin") == transfer.Canceled })
 	ups, err := testClient.MultipartUploads(context.Background(), pagingBucket, folder)
@@ -300,5 +320,74 @@ func TestJobRowTexts(t *testing.T) {
 		if rows[i].name != w.name || rows[i].detail != w.detail {
 			t.Errorf("row %d = %q / %q, want %q / %q", i, rows[i].name, rows[i].detail, w.name, w.detail)
 		}
+	}
+}
+
+// fixedQueue is a queue whose snapshot a test sets; the controls fail.
+type fixedQueue struct {
+	Queue
+	snap transfer.Snapshot
+}
+
+func (f *fixedQueue) Snapshot() transfer.Snapshot { return f.snap }
+
+// TestTransferRowsReadWhole shows a failed row, a retrying row and a
+// download in the panel and reads the screen: the failure's whole sentence,
+// the retry as it happens, where each file goes, and Open folder for the
+// download.
+func TestTransferRowsReadWhole(t *testing.T) {
+	dl := filepath.Join(t.TempDir(), "Documents", "report for the board of directors 2026.pdf")
+	long := fmt.Errorf("write %s: %w", filepath.Join(filepath.Dir(dl), ".report for the board of directors 2026.pdf.haul-partial"), transfer.ErrDiskFull)
+	q := &fixedQueue{snap: transfer.Snapshot{Jobs: []transfer.JobStatus{
+		{ID: "1", Dir: transfer.Download, Bucket: "b", Key: "docs/report for the board of directors 2026.pdf", Local: dl,
+			Size: 100 << 20, Done: 30 << 20, State: transfer.Failed, Err: long},
+		{ID: "2", Dir: transfer.Upload, Bucket: "b", Key: "photos/2026/big.mov", Local: "/tmp/big.mov",
+			Size: 500 << 20, Done: 200 << 20, State: transfer.Running, Retrying: "retrying part 3 after HTTP 503 SlowDown (attempt 2 of 8)"},
+	}}}
+	a := test.NewTempApp(t)
+	h := &harness{t: t, views: make(chan *folderView, 1024)}
+	h.ui(func() {
+		h.w = NewWindow(a, Deps{
+			Connect:   func(context.Context, store.Account) (Remote, error) { return testClient, nil },
+			OpenQueue: func(store.Account, Remote) (Queue, error) { return q, nil },
+			Sandbox:   &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
+			Start:     Location{Bucket: pagingBucket},
+		})
+	})
+	opened := make(chan string, 1)
+	h.ui(func() {
+		h.w.win.Resize(fyne.NewSize(1200, 800))
+		h.w.transfers.openFolder = func(dir string) error { opened <- dir; return nil }
+	})
+	h.ui(h.w.Show)
+	t.Cleanup(func() { h.ui(h.w.win.Close) })
+	h.eventually("the panel open with both rows", func() bool { return h.w.transfers.body.Visible() && len(h.w.transfers.rows) == 2 })
+	// Fyne's test canvas lays out again only when resized (the real one
+	// does on the panel's Show).
+	h.ui(func() { h.w.win.Resize(fyne.NewSize(1200, 801)) })
+	h.waitFor("both rows drawn", func() bool { return h.sees("big.mov") && h.sees("report for the board") })
+	screen := strings.Join(h.screenText(), " ")
+	for _, want := range []string{
+		"the disk is full",
+		"Retrying part 3 after HTTP 503 SlowDown (attempt 2 of 8)…",
+		"→ b2://b/photos/2026/big.mov",
+	} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the panel does not show %q whole; it shows %q", want, screen)
+		}
+	}
+	if !strings.Contains(screen, filepath.Base(filepath.Dir(dl))) {
+		t.Errorf("the download's row does not say where it goes: %q", screen)
+	}
+	if !h.tapButton("Open folder") {
+		t.Fatal("Open folder is disabled")
+	}
+	select {
+	case dir := <-opened:
+		if dir != filepath.Dir(dl) {
+			t.Errorf("Open folder opened %q, want %q", dir, filepath.Dir(dl))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Open folder opened nothing")
 	}
 }

@@ -293,3 +293,24 @@ func TestThrottledListingShowsTheRetry(t *testing.T) {
 		t.Errorf("rows after the retry = %v", rows)
 	}
 }
+
+// TestShareAFolderOffersItsFiles shares a selected folder: Haul says that
+// folders have no links and, on the person's word, links the files inside.
+func TestShareAFolderOffersItsFiles(t *testing.T) {
+	h := newHarness(t, testClient, Location{Bucket: pagingBucket})
+	h.waitDone("")
+	h.tapRow("alpha")
+	if !h.tapButton("Share") {
+		t.Fatal("Share is disabled")
+	}
+	h.waitSee("B2 has no links for folders")
+	if !h.tapButton("Share the files in them") {
+		t.Fatal("Share the files in them is disabled")
+	}
+	h.waitSee("Share a.txt")
+	h.waitFor("a signed link to alpha/a.txt", func() bool {
+		// The link wraps over several lines of the field.
+		s := strings.Join(h.screenText(), "")
+		return strings.Contains(s, "/"+pagingBucket+"/alpha/a.txt?") && strings.Contains(s, "X-Amz-Signature=")
+	})
+}
