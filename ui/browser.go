@@ -574,7 +574,7 @@ func (b *browser) updateStatus() {
 	}
 	if sel := b.selection(); len(sel) == 1 && !sel[0].IsFolder {
 		o := sel[0]
-		parts = append(parts, fmt.Sprintf("%s: %s B, modified %s", v.name(o), humanize.Comma(o.Size),
+		parts = append(parts, fmt.Sprintf("%s: %s B, modified %s", printable(v.name(o)), humanize.Comma(o.Size),
 			o.Modified.Local().Format("2006-01-02 15:04:05 MST")))
 	} else if len(sel) > 1 {
 		parts = append(parts, fmt.Sprintf("%d selected", len(sel)))

@@ -242,7 +242,7 @@ func (c *fileCell) update(id widget.TableCellID) {
 	case colIcon:
 		c.icon.SetResource(iconFor(o))
 	case colName:
-		name := b.view.name(o)
+		name := printable(b.view.name(o))
 		c.label.Importance = widget.MediumImportance
 		c.label.TextStyle = fyne.TextStyle{}
 		if o.Deleted {

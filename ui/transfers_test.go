@@ -29,9 +29,19 @@ func newTransferHarness(t *testing.T, folder string, opts transfer.Options) (*ha
 // newTransferHarnessAt is newTransferHarness opening start.
 func newTransferHarnessAt(t *testing.T, start Location, opts transfer.Options) (*harness, *transfer.Queue) {
 	t.Helper()
+	return newTransferHarnessOn(t, testClient, start, opts)
+}
+
+// newTransferHarnessOn is newTransferHarnessAt browsing and transferring
+// through r.
+func newTransferHarnessOn(t *testing.T, r interface {
+	Remote
+	transfer.Remote
+}, start Location, opts transfer.Options) (*harness, *transfer.Queue) {
+	t.Helper()
 	folder := start.Prefix
 	opts.JournalDir = t.TempDir()
-	q, warn, err := transfer.NewQueue(testClient, opts)
+	q, warn, err := transfer.NewQueue(r, opts)
 	if err != nil || warn != nil {
 		t.Fatal(err, warn)
 	}
@@ -42,7 +52,7 @@ func newTransferHarnessAt(t *testing.T, start Location, opts transfer.Options) (
 	// work to widgets.
 	h.ui(func() {
 		h.w = NewWindow(a, Deps{
-			Connect:   func(context.Context, store.Account) (Remote, error) { return testClient, nil },
+			Connect:   func(context.Context, store.Account) (Remote, error) { return r, nil },
 			OpenQueue: func(store.Account, Remote) (Queue, error) { return q, nil },
 			Sandbox:   &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
 			Start:     start,

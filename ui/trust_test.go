@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/store/b2proxy"
+	"github.com/haul-app/haul/transfer"
 )
 
 // versionCount is how many versions and markers key has on the server.
@@ -313,4 +316,53 @@ func TestShareAFolderOffersItsFiles(t *testing.T) {
 		s := strings.Join(h.screenText(), "")
 		return strings.Contains(s, "/"+pagingBucket+"/alpha/a.txt?") && strings.Contains(s, "X-Amz-Signature=")
 	})
+}
+
+// b2KeysClient lists keys as B2 hands them over: versitygw writes a
+// control character in a key as U+FFFD in its XML, where B2 (asked for
+// URL-encoded keys, as store does) gives the character itself.
+type b2KeysClient struct{ *store.Client }
+
+func (c b2KeysClient) List(ctx context.Context, in store.ListInput) (store.Page, error) {
+	p, err := c.Client.List(ctx, in)
+	for i := range p.Objects {
+		p.Objects[i].Key = strings.ReplaceAll(p.Objects[i].Key, "\uFFFD", "\x01")
+	}
+	return p, err
+}
+
+// TestControlCharacterKeyIsListedAndRefusedAlone lists a folder holding a
+// key with a control character: the folder lists, the name is drawn with
+// the character's picture, and downloading the folder refuses that one file
+// with its reason while its neighbour arrives.
+func TestControlCharacterKeyIsListedAndRefusedAlone(t *testing.T) {
+	folder := "ctl-" + strings.ReplaceAll(t.Name(), "/", "-") + "/"
+	// Haul refuses to write such a name, as B2 does; another tool (or the
+	// server's own disk, here) can still hold one.
+	hostile := filepath.Join(testSandbox.Dir, "data", pagingBucket, folder, "a\x01b.txt")
+	if err := os.MkdirAll(filepath.Dir(hostile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hostile, []byte("hostile"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	putText(t, pagingBucket, folder+"ok.txt", "fine")
+	h, q := newTransferHarnessOn(t, b2KeysClient{testClient}, Location{Bucket: pagingBucket, Prefix: folder}, transfer.DefaultOptions())
+	h.waitFor("both rows drawn", func() bool {
+		rows := h.shownRows()
+		return slices.Contains(rows, "a␁b.txt") && slices.Contains(rows, "ok.txt")
+	})
+	dest := t.TempDir()
+	h.ui(func() {
+		h.w.download([]store.Object{{Key: strings.TrimSuffix(folder, "/") + "/", IsFolder: true}}, dest)
+	})
+	h.waitSee("Some files were not downloaded")
+	if !h.sees("control character") {
+		t.Errorf("the refusal gives no reason: %q", h.screenText())
+	}
+	allDone(t, q, 1)
+	got, err := os.ReadFile(filepath.Join(dest, strings.TrimSuffix(folder, "/"), "ok.txt"))
+	if err != nil || string(got) != "fine" {
+		t.Errorf("ok.txt: %q, %v", got, err)
+	}
 }
