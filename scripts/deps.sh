@@ -8,7 +8,7 @@ mode=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev"
-test_pkgs="xvfb xauth dbus-x11 gnome-keyring x11-utils"
+test_pkgs="xvfb xauth dbus-x11 gnome-keyring x11-utils xdotool"
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$build_pkgs $test_pkgs"
 
