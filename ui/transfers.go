@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,9 @@ type Queue interface {
 // tickEvery is how often the panel samples the queue: often enough to look
 // alive, rarely enough to cost nothing (one fyne.Do per tick).
 const tickEvery = 200 * time.Millisecond
+
+// idleTickEvery is how often it samples while nothing runs or waits.
+const idleTickEvery = time.Second
 
 // jobRow is one job prepared for display off the Fyne goroutine.
 type jobRow struct {
@@ -108,7 +112,7 @@ func newTransfersPanel() *transfersPanel {
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(p.toggle, widget.NewLabelWithStyle("Transfers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
 		container.NewHBox(p.encrypt, pauseAll, resumeAll, clearDone, p.settings), p.totals)
-	p.body = container.NewStack(container.New(&fixedHeight{h: 230}, p.list))
+	p.body = container.NewStack(container.New(&fixedHeight{h: 230, onLayout: p.fitRows}, p.list))
 	p.body.Hide()
 	p.content = container.NewBorder(widget.NewSeparator(), nil, nil, nil, container.NewVBox(header, p.body))
 	return p
@@ -145,6 +149,10 @@ func (p *transfersPanel) toggleBody() {
 	} else {
 		p.body.Show()
 		p.toggle.SetIcon(theme.MenuDropDownIcon())
+		// The rows may have changed while it was closed: the ticker
+		// touches no widget when nothing moves.
+		p.fitRows()
+		p.list.Refresh()
 	}
 }
 
@@ -162,6 +170,8 @@ func (p *transfersPanel) start() {
 		t := time.NewTicker(tickEvery)
 		defer t.Stop()
 		seen := map[transfer.JobID]transfer.State{} // owned by this goroutine
+		var lastRows []jobRow
+		lastTotals, idle := "", false
 		for {
 			select {
 			case <-p.stop:
@@ -173,6 +183,17 @@ func (p *transfersPanel) start() {
 				continue
 			}
 			snap := q.Snapshot()
+			// Idle means idle: with nothing moving, sample once a second
+			// and touch no widget unless something changed, so the window
+			// is not redrawn for nothing.
+			if busy := snap.Running > 0 || snap.Queued > 0; busy == idle {
+				idle = !busy
+				every := tickEvery
+				if idle {
+					every = idleTickEvery
+				}
+				t.Reset(every)
+			}
 			rows := prepareRows(snap)
 			totals := totalsText(snap)
 			var finished []transfer.JobStatus
@@ -182,6 +203,10 @@ func (p *transfersPanel) start() {
 				}
 				seen[j.ID] = j.State
 			}
+			if len(finished) == 0 && totals == lastTotals && slices.Equal(rows, lastRows) {
+				continue
+			}
+			lastRows, lastTotals = rows, totals
 			do(func() {
 				p.setRows(rows, totals)
 				if p.onTick != nil {
@@ -207,6 +232,9 @@ func (p *transfersPanel) setRows(rows []jobRow, totals string) {
 func (p *transfersPanel) fitRows() {
 	if p.heights == nil {
 		p.heights = map[int]float32{}
+	}
+	if p.list.Size().Width <= 0 {
+		return // not laid out yet: the layout calls again
 	}
 	width := p.list.Size().Width - 2*theme.Padding() - theme.ScrollBarSize()
 	for i, r := range p.rows {
@@ -369,13 +397,20 @@ func (f *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(f.w, h)
 }
 
-// fixedHeight lays out its objects at full width and a fixed height.
-type fixedHeight struct{ h float32 }
+// fixedHeight lays out its objects at full width and a fixed height, and
+// tells onLayout (when set) once they have their size.
+type fixedHeight struct {
+	h        float32
+	onLayout func()
+}
 
 func (f *fixedHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
 		o.Resize(size)
 		o.Move(fyne.NewPos(0, 0))
+	}
+	if f.onLayout != nil {
+		f.onLayout()
 	}
 }
 
