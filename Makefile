@@ -29,8 +29,16 @@ test: deps-test
 race: deps-test
 	./scripts/test.sh -race
 
-bench: deps-test
-	./scripts/test.sh -run '^$$' -bench . -benchmem
+# bench runs the benchmarks of bench/ once each: Haul beside rclone v1.75.1
+# through a shaping proxy like a line to B2 and on loopback, a few minutes
+# in all. BENCH picks benchmarks by name; BENCHPKGS adds packages, e.g.
+# `make bench BENCHPKGS="./bench/ ./transfer/ ./store/"` for the loopback
+# benchmarks of transfer and store too (several minutes more).
+BENCH ?= .
+BENCHPKGS ?= ./bench/
+bench:
+	@./scripts/deps.sh bench
+	HAUL_VERSITYGW=$(CURDIR)/.tools/bin/versitygw $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime=1x -benchmem -timeout 60m $(BENCHPKGS)
 
 deps:
 	@./scripts/deps.sh build

@@ -1,8 +1,10 @@
 #!/bin/sh
-# deps.sh build|test: install what `make run` (build) or `make test` (test)
-# needs and is missing. Debian and Ubuntu get apt-get (with sudo when not
-# root); other systems get a list of what to install. Go tools go into
-# .tools/bin of the project. A second run installs nothing.
+# deps.sh build|test|bench: install what `make run` (build), `make test`
+# (test) or `make bench` (bench) needs and is missing. Debian and Ubuntu get
+# apt-get (with sudo when not root); other systems get a list of what to
+# install. Go tools go into .tools/bin of the project: versitygw for test and
+# bench, rclone (to compare with) for bench, which needs no system packages.
+# A second run installs nothing.
 set -eu
 mode=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +19,9 @@ if ! command -v go >/dev/null 2>&1; then
 	exit 1
 fi
 
-if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+if [ "$mode" = bench ]; then
+	: # Go tools only, below.
+elif command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
 	missing=""
 	for p in $pkgs; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -56,12 +60,22 @@ else
 	echo "deps: continuing, assuming they are there." >&2
 fi
 
-if [ "$mode" = test ]; then
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
 	vgw="$root/.tools/bin/versitygw"
 	stamp="$root/.tools/versitygw-v1.8.0"
 	if [ ! -x "$vgw" ] || [ ! -f "$stamp" ]; then
 		echo "deps: installing versitygw v1.8.0 into .tools/bin (a few minutes the first time)"
 		GOBIN="$root/.tools/bin" go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+		touch "$stamp"
+	fi
+fi
+
+if [ "$mode" = bench ]; then
+	rclone="$root/.tools/bin/rclone"
+	stamp="$root/.tools/rclone-v1.75.1"
+	if [ ! -x "$rclone" ] || [ ! -f "$stamp" ]; then
+		echo "deps: installing rclone v1.75.1 into .tools/bin (several minutes the first time)"
+		CGO_ENABLED=0 GOBIN="$root/.tools/bin" go install github.com/rclone/rclone@v1.75.1
 		touch "$stamp"
 	fi
 fi
