@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,6 +32,7 @@ import (
 func main() {
 	verbose := flag.Bool("v", false, "log debug messages")
 	forceSandbox := flag.Bool("sandbox", false, "run the built-in sandbox even when accounts exist")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof reads it)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: haul [-v] [-sandbox] [b2://bucket/folder/ | b2://bucket/key]\n")
 		flag.PrintDefaults()
@@ -41,10 +43,37 @@ func main() {
 		level = slog.LevelDebug
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
-	if err := run(*forceSandbox, flag.Args()); err != nil {
+	stop, err := startProfile(*cpuProfile)
+	if err == nil {
+		err = run(*forceSandbox, flag.Args())
+		stop()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "haul:", err)
 		os.Exit(1)
 	}
+}
+
+// startProfile writes a CPU profile to path until stop is called; an empty
+// path profiles nothing.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			slog.Warn("cpu profile", "err", err)
+		}
+	}, nil
 }
 
 func run(forceSandbox bool, args []string) error {

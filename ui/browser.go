@@ -113,7 +113,7 @@ type browser struct {
 	pathError    *widget.Label   // why a typed location could not be opened
 	retry        *widget.Button
 	status       *widget.Label
-	loading      *widget.ProgressBarInfinite
+	loading      *busy
 	backBtn      *widget.Button
 	fwdBtn       *widget.Button
 	upBtn        *widget.Button
@@ -150,8 +150,7 @@ func newBrowser() *browser {
 	b.retry.Hide()
 	b.status = widget.NewLabel("")
 	b.status.Truncation = fyne.TextTruncateEllipsis
-	b.loading = widget.NewProgressBarInfinite()
-	b.loading.Hide()
+	b.loading = newBusy()
 	b.backBtn = widget.NewButtonWithIcon("", theme.NavigateBackIcon(), b.goBack)
 	b.fwdBtn = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), b.goForward)
 	b.upBtn = widget.NewButtonWithIcon("", theme.MoveUpIcon(), b.goUp)
@@ -196,7 +195,7 @@ func newBrowser() *browser {
 	bg.CornerRadius = theme.InputRadiusSize()
 	b.msgPanel = container.NewStack(bg, container.NewPadded(container.NewVBox(b.message, container.NewCenter(b.retry))))
 	empty := container.NewVBox(layout.NewSpacer(), b.msgPanel, layout.NewSpacer(), layout.NewSpacer())
-	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(b.deletedChk, b.exactCheck), container.NewStack(b.loading, b.status))
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(b.deletedChk, b.exactCheck), container.NewBorder(nil, nil, b.loading.Activity, nil, b.status))
 	b.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(b.table, empty))
 	b.showMessage("Choose a bucket on the left.")
 	b.updateNav()

@@ -154,7 +154,7 @@ type propertiesDialog struct {
 	metaBox     *fyne.Container
 	editBox     *fyne.Container
 	saveBtn     *widget.Button
-	saving      *widget.ProgressBarInfinite
+	saving      *busy
 	editNote    *widget.Label
 	previewBox  *fyne.Container
 	previewImg  *canvas.Image    // the image preview, once shown
@@ -213,8 +213,7 @@ func newPropertiesDialog(w *Window, r Remote, bucket string, o store.Object) *pr
 	add := widget.NewButtonWithIcon("Add metadata", theme.ContentAddIcon(), func() { p.addRow("", "") })
 	p.saveBtn = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), p.save)
 	p.saveBtn.Importance = widget.HighImportance
-	p.saving = widget.NewProgressBarInfinite()
-	p.saving.Hide()
+	p.saving = newBusy()
 	p.editNote = widget.NewLabel("")
 	p.editNote.Wrapping = fyne.TextWrapWord
 	explain := widget.NewLabel("B2 cannot change a file in place: saving copies the file onto itself with the new details, which makes a new version and keeps the current one as an older version.")
@@ -230,7 +229,7 @@ func newPropertiesDialog(w *Window, r Remote, bucket string, o store.Object) *pr
 		widget.NewForm(widget.NewFormItem("Content type", p.contentType)),
 		header, p.metaBox,
 		container.NewHBox(add, layout.NewSpacer(), p.saveBtn),
-		p.saving, p.editNote,
+		p.saving.Activity, p.editNote,
 	)
 	p.editBox.Hide()
 
