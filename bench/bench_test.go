@@ -47,9 +47,10 @@ func TestMain(m *testing.M) {
 type result struct {
 	name                 string
 	haul, rclone, line   time.Duration
-	units                float64 // MiB or files
-	unit                 string  // "MiB/s" or "files/s"
-	heap, proxy          float64 // MiB
+	rcloneSync           time.Duration // of rclone's time, the fsync of a download
+	units                float64       // MiB or files
+	unit                 string        // "MiB/s" or "files/s"
+	heap, proxy          float64       // MiB
 	conns, rcloneConns   int64
 	rcloneRSS            float64 // MiB
 	rcloneFlags, comment string
@@ -82,10 +83,11 @@ func record(b *testing.B, r result) {
 	r.name = strings.TrimPrefix(b.Name(), "Benchmark")
 	r.haul = time.Duration(float64(r.haul) / n)
 	r.rclone = time.Duration(float64(r.rclone) / n)
+	r.rcloneSync = time.Duration(float64(r.rcloneSync) / n)
 	r.conns /= int64(b.N)
 	r.rcloneConns /= int64(b.N)
-	b.Logf("Haul %.2fs, rclone %.2fs (%s), ratio %.2f; %.1f / %.1f %s; line %s; Haul heap %.0f MiB (proxy %.1f); connections %d / %d",
-		r.haul.Seconds(), r.rclone.Seconds(), r.rcloneFlags, haul/rclone, r.units/haul, r.units/rclone, r.unit,
+	b.Logf("Haul %.2fs, rclone %.2fs (%s; fsync %.2fs), ratio %.2f; %.1f / %.1f %s; line %s; Haul heap %.0f MiB (proxy %.1f); connections %d / %d",
+		r.haul.Seconds(), r.rclone.Seconds(), r.rcloneFlags, r.rcloneSync.Seconds(), haul/rclone, r.units/haul, r.units/rclone, r.unit,
 		lineText(r.line), r.heap, r.proxy, r.conns, r.rcloneConns)
 	resultsMu.Lock()
 	results[r.name] = r

@@ -92,7 +92,9 @@ func benchDownload(b *testing.B, l lineproxy.Line, size int64) {
 		sizeIs(b, filepath.Join(hd, "big.bin"), size)
 		os.Remove(filepath.Join(hd, "big.bin"))
 		d := r.copy(b, "line:"+src+"/big.bin", rd)
-		res.rclone += d + syncFile(b, filepath.Join(rd, "big.bin"))
+		sync := syncFile(b, filepath.Join(rd, "big.bin"))
+		res.rclone += d + sync
+		res.rcloneSync += sync
 		sizeIs(b, filepath.Join(rd, "big.bin"), size)
 		os.Remove(filepath.Join(rd, "big.bin"))
 	}

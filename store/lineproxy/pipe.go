@@ -14,8 +14,10 @@ const (
 	// chunkSize is the most bytes read and delivered at once.
 	chunkSize = 32 << 10
 	// window is how many chunks one direction holds in flight before it
-	// stops reading: at most 8 MiB, like a generous TCP window.
-	window = 256
+	// stops reading: at most 2 MiB, which bounds one connection to 2 MiB
+	// per Delay (70 MB/s at 30 ms), like a TCP window, and bounds what the
+	// proxy holds when the receiver is slower than the line.
+	window = 64
 )
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}

@@ -12,7 +12,7 @@
 // Data is forwarded as it arrives, in chunks of at most 32 KiB: each chunk
 // leaves once the bandwidth caps allow and is delivered the delay later,
 // while the chunks behind it keep moving, as on a real pipe; a slow reader
-// holds the sender back once a direction holds 256 chunks in flight.
+// holds the sender back once a direction holds 64 chunks (2 MiB) in flight.
 package lineproxy
 
 import (
