@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/haul-app/haul/store"
@@ -241,28 +240,27 @@ func (w *Window) reportRejected(title string, rejected []transfer.Rejected) {
 	w.present(d, d.Hide)
 }
 
-// chooseUploadFiles opens a file dialog (Ctrl+U).
+// chooseUploadFile lets a person tick several local files and folders and
+// uploads them into the current folder (Ctrl+U).
 func (w *Window) chooseUploadFile() {
 	target := w.browser.loc.Folder()
-	dialog.ShowFileOpen(func(rc fyne.URIReadCloser, err error) {
-		if err != nil || rc == nil {
-			return
-		}
-		p := rc.URI().Path()
-		rc.Close()
-		w.upload([]string{p}, target)
-	}, w.win)
+	p := newPicker(pickItems, "Upload", func(dir string, picked []string) {
+		fyne.CurrentApp().Preferences().SetString(prefUploadDir, dir)
+		w.upload(picked, target)
+	})
+	w.pickLocal("Upload to "+target.String(), p, startDirs(prefUploadDir)...)
 }
 
-// chooseUploadFolder opens a folder dialog.
+// chooseUploadFolder lets a person pick one local folder and uploads it
+// whole into the current folder (Ctrl+Shift+U).
 func (w *Window) chooseUploadFolder() {
 	target := w.browser.loc.Folder()
-	dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
-		if err != nil || u == nil {
-			return
-		}
-		w.upload([]string{u.Path()}, target)
-	}, w.win)
+	p := newPicker(pickFolder, "Upload this folder", func(dir string, _ []string) {
+		// Next time, open beside it.
+		fyne.CurrentApp().Preferences().SetString(prefUploadDir, filepath.Dir(dir))
+		w.upload([]string{dir}, target)
+	})
+	w.pickLocal("Upload a folder to "+target.String(), p, startDirs(prefUploadDir)...)
 }
 
 // downloadDir is the last folder downloaded to, or the Downloads folder.
@@ -277,23 +275,18 @@ func (w *Window) downloadDir() string {
 	return filepath.Join(home, "Downloads")
 }
 
-// chooseDownload asks where to download the selection.
+// chooseDownload asks which local folder to download the selection into
+// (Ctrl+Shift+D), and remembers it for Ctrl+D.
 func (w *Window) chooseDownload() {
 	sel := w.browser.selection()
 	if len(sel) == 0 {
 		return
 	}
-	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
-		if err != nil || u == nil {
-			return
-		}
-		fyne.CurrentApp().Preferences().SetString(prefDownloadDir, u.Path())
-		w.download(sel, u.Path())
-	}, w.win)
-	if l, err := storage.ListerForURI(storage.NewFileURI(w.downloadDir())); err == nil {
-		d.SetLocation(l)
-	}
-	d.Show()
+	p := newPicker(pickFolder, "Download here", func(dir string, _ []string) {
+		fyne.CurrentApp().Preferences().SetString(prefDownloadDir, dir)
+		w.download(sel, dir)
+	})
+	w.pickLocal("Download "+plural(len(sel), "item")+" to…", p, startDirs(prefDownloadDir, w.downloadDir())...)
 }
 
 // download queues the selected files and folders into dest (Ctrl+D uses
