@@ -231,7 +231,7 @@ func (w *Window) reportRejected(title string, rejected []transfer.Rejected) {
 			fmt.Fprintf(&b, "…and %d more.\n", len(rejected)-20)
 			break
 		}
-		fmt.Fprintf(&b, "%s: %s\n", r.Name, r.Reason)
+		fmt.Fprintf(&b, "%s: %s\n", printable(r.Name), printable(r.Reason))
 	}
 	text := widget.NewLabel(b.String())
 	text.Wrapping = fyne.TextWrapWord
