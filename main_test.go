@@ -2,16 +2,16 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/haul-app/haul/internal/syncbuf"
 )
 
 // buildHaul compiles the real binary once per test run.
@@ -108,7 +108,7 @@ type haulProc struct {
 	cmd    *exec.Cmd
 	disp   string
 	home   string // its HOME, a temporary folder
-	logs   *lockedBuffer
+	logs   *syncbuf.Buffer
 	exited chan error
 	done   bool
 }
@@ -118,7 +118,7 @@ type haulProc struct {
 func startHaul(t *testing.T, bin, disp string, env []string, args ...string) *haulProc {
 	t.Helper()
 	home := t.TempDir()
-	h := &haulProc{disp: disp, home: home, logs: &lockedBuffer{}, exited: make(chan error, 1)}
+	h := &haulProc{disp: disp, home: home, logs: &syncbuf.Buffer{}, exited: make(chan error, 1)}
 	h.cmd = exec.Command(bin, args...)
 	h.cmd.Env = append(os.Environ(), "DISPLAY="+disp, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "LANG=en_US.UTF-8")
@@ -175,22 +175,4 @@ func (h *haulProc) stop(t *testing.T) {
 			t.Errorf("log contains %q:\n%s", bad, h.logs.String())
 		}
 	}
-}
-
-// lockedBuffer is a bytes.Buffer the process writes while the test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

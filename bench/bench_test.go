@@ -45,15 +45,15 @@ func TestMain(m *testing.M) {
 
 // result is one benchmark's figures for the table.
 type result struct {
-	name                 string
-	haul, rclone, line   time.Duration
-	rcloneSync           time.Duration // of rclone's time, the fsync of a download
-	units                float64       // MiB or files
-	unit                 string        // "MiB/s" or "files/s"
-	heap, proxy          float64       // MiB
-	conns, rcloneConns   int64
-	rcloneRSS            float64 // MiB
-	rcloneFlags, comment string
+	name               string
+	haul, rclone, line time.Duration
+	rcloneSync         time.Duration // of rclone's time, the fsync of a download
+	units              float64       // MiB or files
+	unit               string        // "MiB/s" or "files/s"
+	heap, proxy        float64       // MiB
+	conns, rcloneConns int64
+	rcloneRSS          float64 // MiB
+	rcloneFlags        string
 }
 
 var (

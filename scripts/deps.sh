@@ -3,7 +3,8 @@
 # (test) or `make bench` (bench) needs and is missing. Debian and Ubuntu get
 # apt-get (with sudo when not root); other systems get a list of what to
 # install. Go tools go into .tools/bin of the project: versitygw for test and
-# bench, rclone (to compare with) for bench, which needs no system packages.
+# bench, staticcheck for test, rclone (to compare with) for bench, which needs
+# no system packages.
 # A second run installs nothing.
 set -eu
 mode=${1:-build}
@@ -76,6 +77,16 @@ if [ "$mode" = bench ]; then
 	if [ ! -x "$rclone" ] || [ ! -f "$stamp" ]; then
 		echo "deps: installing rclone v1.75.1 into .tools/bin (several minutes the first time)"
 		CGO_ENABLED=0 GOBIN="$root/.tools/bin" go install github.com/rclone/rclone@v1.75.1
+		touch "$stamp"
+	fi
+fi
+
+if [ "$mode" = test ]; then
+	sc="$root/.tools/bin/staticcheck"
+	stamp="$root/.tools/staticcheck-v0.8.2"
+	if [ ! -x "$sc" ] || [ ! -f "$stamp" ]; then
+		echo "deps: installing staticcheck v0.8.2 (2025.1) into .tools/bin"
+		GOBIN="$root/.tools/bin" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 		touch "$stamp"
 	fi
 fi

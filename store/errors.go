@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -159,8 +158,6 @@ func classify(e *Error, err error) error {
 	case errors.As(err, new(*RedirectError)):
 		return ErrRedirect
 	}
-	var maxErr *retry.MaxAttemptsError
-	_ = errors.As(err, &maxErr)
 	switch e.Code {
 	case "NoSuchBucket":
 		return ErrBucketNotFound

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -133,9 +132,7 @@ func TestMasterKeyIsExplainedBeforeAnythingIsSent(t *testing.T) {
 		test.Type(f.key, "K001whatever")
 		h.w.saveAccountAsync(f)
 	})
-	for i := 0; i < 400 && !strings.Contains(h.overlayText(), "master key"); i++ {
-		waitABit()
-	}
+	h.waitFor("the master key explained", func() bool { return strings.Contains(h.overlayText(), "master key") })
 	if txt := h.overlayText(); !strings.Contains(txt, "master key") {
 		t.Errorf("dialog says %q", txt)
 	}
@@ -155,9 +152,7 @@ func TestWrongKeyIsRefusedWithASentence(t *testing.T) {
 		test.Type(f.key, "K004wrong")
 		h.w.saveAccountAsync(f)
 	})
-	for i := 0; i < 400 && !strings.Contains(h.overlayText(), "refused"); i++ {
-		waitABit()
-	}
+	h.waitFor("the refusal", func() bool { return strings.Contains(h.overlayText(), "refused") })
 	txt := h.overlayText()
 	if !strings.Contains(txt, "B2 refused the key") || strings.Contains(txt, "K004wrong") {
 		t.Errorf("dialog says %q", txt)
@@ -219,5 +214,3 @@ func TestRemoveAccountAfterConfirming(t *testing.T) {
 		t.Error("the key is still in the keychain")
 	}
 }
-
-func waitABit() { time.Sleep(25 * time.Millisecond) }

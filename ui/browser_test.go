@@ -202,8 +202,6 @@ func TestBrowseSandboxWithKeyboard(t *testing.T) {
 // ones until released, recording how a held call ended.
 type gatedRemote struct {
 	Remote
-	mu       sync.Mutex
-	calls    int
 	held     chan struct{} // receives when a call is held
 	release  chan struct{}
 	canceled chan error

@@ -56,9 +56,6 @@ func (w *Window) openSearch() *searchDialog {
 		w.showInfo("Search", "Open a bucket first, then search it.")
 		return nil
 	}
-	if w.remote == nil {
-		return nil
-	}
 	s := &searchDialog{w: w, r: w.remote, bucket: loc.Bucket, prefix: loc.Prefix, chosen: -1}
 	where := loc.Folder().String()
 	s.entry = widget.NewEntry()

@@ -27,6 +27,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/haul-app/haul/internal/syncbuf"
 )
 
 // Proxy is a running B2 behaviour proxy on a loopback port. Its methods are
@@ -39,7 +41,7 @@ type Proxy struct {
 	upstream  *url.URL
 	srv       *httptest.Server
 	transport *http.Transport
-	errLog    *syncBuffer
+	errLog    *syncbuf.Buffer
 
 	mu       sync.Mutex
 	reqs     []*Request
@@ -61,7 +63,7 @@ func New(tb testing.TB, upstream string) *Proxy {
 	p := &Proxy{
 		upstream: u,
 		counts:   make(map[string]int),
-		errLog:   &syncBuffer{},
+		errLog:   &syncbuf.Buffer{},
 		transport: &http.Transport{
 			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConns:          256,
@@ -135,7 +137,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *Request, dr
 	removeHopHeaders(out.Header)
 	resp, err := p.transport.RoundTrip(out)
 	if err != nil {
-		p.errLog.printf("forward %s %s: %v", r.Method, r.URL, err)
+		logf(p.errLog, "forward %s %s: %v", r.Method, r.URL, err)
 		p.setStatus(rec, http.StatusBadGateway)
 		writeXMLError(w, r, http.StatusBadGateway, "InternalError", fmt.Sprintf("b2proxy: upstream: %v", err))
 		return
@@ -156,7 +158,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *Request, dr
 	if _, err := io.Copy(w, resp.Body); err != nil {
 		// The answer is cut short: make sure the client sees a broken
 		// connection rather than a body that merely looks complete.
-		p.errLog.printf("copy answer to %s %s: %v", r.Method, r.URL, err)
+		logf(p.errLog, "copy answer to %s %s: %v", r.Method, r.URL, err)
 		panic(http.ErrAbortHandler)
 	}
 }
@@ -204,24 +206,7 @@ func drain(r *http.Request) {
 	_ = r.Body.Close()
 }
 
-// syncBuffer collects log output written from server goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) printf(format string, args ...any) {
+// logf writes one time-stamped line of the proxy's log.
+func logf(b *syncbuf.Buffer, format string, args ...any) {
 	_, _ = fmt.Fprintf(b, time.Now().Format("15:04:05.000000 ")+format+"\n", args...)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/haul-app/haul/internal/syncbuf"
 )
 
 // Region is the SigV4 region the server is started with: a B2-like region, so
@@ -46,7 +48,7 @@ type Server struct {
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
-	out  *syncBuffer
+	out  *syncbuf.Buffer
 	stop sync.Once
 }
 
@@ -111,7 +113,7 @@ func launch(bin, data, versions, work string) (*Server, error) {
 		DataDir:     data,
 		VersionsDir: versions,
 		done:        make(chan struct{}),
-		out:         &syncBuffer{},
+		out:         &syncbuf.Buffer{},
 	}
 	s.cmd = exec.Command(bin,
 		"--port", port,
@@ -236,22 +238,4 @@ func cleanEnv(env []string) []string {
 		kept = append(kept, kv)
 	}
 	return kept
-}
-
-// syncBuffer collects process output; the process writes while tests read.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
