@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -25,7 +24,6 @@ import (
 	"github.com/haul-app/haul/assets"
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/store/sandbox"
-	"github.com/haul-app/haul/transfer"
 	"github.com/haul-app/haul/ui"
 )
 
@@ -131,71 +129,12 @@ func run(forceSandbox bool, args []string) error {
 			}
 		}
 	}
-	var clientsMu sync.Mutex
-	var clients []*store.Client
-	defer func() { // before the sandbox stops: its shutdown waits for open connections
-		clientsMu.Lock()
-		defer clientsMu.Unlock()
-		for _, c := range clients {
-			c.Close()
-		}
-	}()
-	deps.Connect = func(ctx context.Context, acct store.Account) (ui.Remote, error) {
-		var secret string
-		if sb != nil && acct.Source == store.SandboxSource {
-			secret = sb.Secret()
-		} else {
-			s, err := accounts.Secret(acct.ID)
-			if err != nil {
-				return nil, err
-			}
-			secret = s
-		}
-		c, err := store.NewClient(acct.ClientConfig(secret))
-		if err != nil {
-			return nil, err
-		}
-		clientsMu.Lock()
-		clients = append(clients, c)
-		clientsMu.Unlock()
-		return c, nil
-	}
-
-	var queuesMu sync.Mutex
-	queues := map[string]*transfer.Queue{}
-	defer func() { // before the clients close: queues stop their workers first
-		queuesMu.Lock()
-		defer queuesMu.Unlock()
-		for id, q := range queues {
-			if err := q.Close(); err != nil {
-				slog.Warn("transfer queue", "account", id, "err", err)
-			}
-		}
-	}()
-	deps.OpenQueue = func(acct store.Account, r ui.Remote) (ui.Queue, error) {
-		queuesMu.Lock()
-		defer queuesMu.Unlock()
-		if q, ok := queues[acct.ID]; ok {
-			return q, nil
-		}
-		c, ok := r.(*store.Client)
-		if !ok {
-			return nil, errors.New("transfers need a store client")
-		}
-		opts := transfer.DefaultOptions()
-		opts.JournalDir = filepath.Join(dir, "transfers", journalName(acct.ID))
-		prefs := fyne.CurrentApp().Preferences()
-		opts.FilesAtOnce = prefs.IntWithFallback(ui.PrefFilesAtOnce, opts.FilesAtOnce)
-		opts.PartsPerFile = prefs.IntWithFallback(ui.PrefPartsPerFile, opts.PartsPerFile)
-		opts.UploadLimit = prefs.Float(ui.PrefUploadMBs) * 1e6
-		opts.DownloadLimit = prefs.Float(ui.PrefDownloadMBs) * 1e6
-		q, warning, err := transfer.NewQueue(c, opts)
-		if err != nil {
-			return nil, err
-		}
-		queues[acct.ID] = q
-		return q, warning
-	}
+	conns := &connections{accounts: accounts, sandbox: sb}
+	defer conns.closeAll() // before the sandbox stops: its shutdown waits for open connections
+	qs := &queues{dir: filepath.Join(dir, "transfers"), clients: conns}
+	defer qs.closeAll() // before the clients close: queues stop their workers first
+	deps.Connect = conns.connect
+	deps.OpenQueue = qs.open
 
 	a := app.NewWithID("app.haul.desktop")
 	a.SetIcon(fyne.NewStaticResource("icon.svg", assets.IconSVG))

@@ -117,139 +117,169 @@ func linksText(links []sharedLink, firstOnly bool) string {
 	return strings.Join(lines, "\n")
 }
 
+// shareDialog shows the links of some files and the buttons that copy
+// them; it makes the links again whenever the choices change.
+type shareDialog struct {
+	r       Remote
+	acct    store.Account
+	bucket  string
+	public  bool
+	targets []shareTarget
+
+	links   []sharedLink
+	gen     int // the latest request; older answers are dropped
+	out     *widget.Entry
+	note    *widget.Label
+	copyOne *widget.Button
+	copyAll *widget.Button
+}
+
 // showShare opens the share dialog for targets in the current bucket.
 func (w *Window) showShare(targets []shareTarget) {
 	r, bucket := w.remote, w.browser.loc.Bucket
 	if r == nil || len(targets) == 0 {
 		return
 	}
-	public := w.sidebar.visibility(bucket) == store.PublicRead
-	out := widget.NewMultiLineEntry()
-	out.Wrapping = fyne.TextWrapBreak
-	out.SetMinRowsVisible(5)
-	note := widget.NewLabel("")
-	note.Wrapping = fyne.TextWrapWord
-	var links []sharedLink
-	copyOne := widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() {
-		fyne.CurrentApp().Clipboard().SetContent(linksText(links[:1], true))
-		note.SetText("Link copied.")
-	})
-	copyAll := widget.NewButtonWithIcon("Copy all links", theme.ContentCopyIcon(), func() {
-		fyne.CurrentApp().Clipboard().SetContent(linksText(links, true))
-		note.SetText(fmt.Sprintf("%s copied, one per line.", plural(len(links), "link")))
-	})
-	copyOne.Disable()
-	copyAll.Disable()
-	show := func(ls []sharedLink) {
-		links = ls
-		var b strings.Builder
-		var problems []string
-		for _, l := range ls {
-			for _, u := range l.Links {
-				b.WriteString(u + "\n")
-			}
-			if l.Problem != "" {
-				problems = append(problems, path.Base(l.Key)+": "+l.Problem)
-			}
-		}
-		out.SetText(strings.TrimSuffix(b.String(), "\n"))
-		msg := strings.Join(problems, "\n")
-		if len(ls) > 0 && !ls[0].Expires.IsZero() {
-			exp := ls[0].Expires
-			msg = fmt.Sprintf("These links work until %s (in %s). A signed link cannot be revoked, except by deleting the application key that signed it.\n",
-				exp.Local().Format("Mon 2 Jan 2006 15:04 MST"), untilText(time.Until(exp))) + msg
-			if ls[0].Clamped {
-				msg = "B2 signs links for at most 7 days, so these last 7 days.\n" + msg
-			}
-		}
-		note.SetText(strings.TrimSpace(msg))
-		has := linksText(ls, true) != ""
-		setEnabled(copyOne, has)
-		setEnabled(copyAll, has && len(ls) > 1)
-	}
-	gen := 0 // the latest request; older answers are dropped
-	generate := func(o store.PresignOptions, pin bool) {
-		note.SetText("Making links…")
-		acct := w.current
-		gen++
-		mine := gen
-		go func() {
-			ls := makeLinks(context.Background(), r, acct, bucket, public, targets, o, pin)
-			do(func() {
-				if mine == gen {
-					show(ls)
-				}
-			})
-		}()
-	}
-
-	var form fyne.CanvasObject
-	if public {
-		intro := widget.NewLabel("This bucket is public: anyone with these links can download the files.")
-		intro.Wrapping = fyne.TextWrapWord
-		form = intro
-		generate(store.PresignOptions{}, false)
-	} else {
-		custom := widget.NewEntry()
-		custom.SetPlaceHolder("e.g. 12h or 3d")
-		custom.Hide()
-		preset := widget.NewSelect(nil, nil)
-		for _, p := range expiryPresets {
-			preset.Options = append(preset.Options, p.Label)
-		}
-		preset.SetSelected(expiryPresets[1].Label)
-		pin := widget.NewCheck("Pin to the version shown now", nil)
-		pin.SetChecked(targets[0].VersionID != "")
-		downloadAs := widget.NewEntry()
-		downloadAs.SetPlaceHolder("file name the browser saves as (optional)")
-		items := []*widget.FormItem{
-			widget.NewFormItem("Works for", container.NewBorder(nil, nil, nil, custom, preset)),
-			widget.NewFormItem("", pin),
-		}
-		if len(targets) == 1 {
-			items = append(items, widget.NewFormItem("Download as", downloadAs))
-		}
-		remake := func() {
-			var d time.Duration
-			for _, p := range expiryPresets {
-				if p.Label == preset.Selected {
-					d = p.D
-				}
-			}
-			if d == 0 {
-				var err error
-				if d, err = parseExpiry(custom.Text); err != nil {
-					note.SetText(capitalize(err.Error()) + ".")
-					return
-				}
-			}
-			generate(store.PresignOptions{Expires: d, DownloadAs: strings.TrimSpace(downloadAs.Text)}, pin.Checked)
-		}
-		// Links are made at once and again on every change of the
-		// choices; a typed duration or file name applies on Enter or with
-		// the button.
-		makeBtn := widget.NewButtonWithIcon("Update links", theme.ViewRefreshIcon(), remake)
-		preset.OnChanged = func(s string) {
-			setVisible(custom, s == "Custom")
-			if s != "Custom" {
-				remake()
-			}
-		}
-		pin.OnChanged = func(bool) { remake() }
-		custom.OnSubmitted = func(string) { remake() }
-		downloadAs.OnSubmitted = func(string) { remake() }
-		remake()
-		intro := widget.NewLabel("This bucket is private: these links are signed and stop working when they expire.")
-		intro.Wrapping = fyne.TextWrapWord
-		form = container.NewVBox(intro, widget.NewForm(items...), makeBtn)
-	}
+	s := &shareDialog{r: r, acct: w.current, bucket: bucket, targets: targets,
+		public: w.sidebar.visibility(bucket) == store.PublicRead}
+	content := s.build()
 	title := "Share " + path.Base(targets[0].Key)
 	if len(targets) > 1 {
 		title = "Share " + plural(len(targets), "file")
 	}
-	d := dialog.NewCustom(title, "Close", container.NewVBox(form, out, note, container.NewHBox(copyOne, copyAll)), w.win)
+	d := dialog.NewCustom(title, "Close", content, w.win)
 	d.Resize(fyne.NewSize(640, 460))
 	w.present(d, nil)
+}
+
+// build makes the dialog's widgets and asks for the first links.
+func (s *shareDialog) build() fyne.CanvasObject {
+	s.out = widget.NewMultiLineEntry()
+	s.out.Wrapping = fyne.TextWrapBreak
+	s.out.SetMinRowsVisible(5)
+	s.note = widget.NewLabel("")
+	s.note.Wrapping = fyne.TextWrapWord
+	s.copyOne = widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(linksText(s.links[:1], true))
+		s.note.SetText("Link copied.")
+	})
+	s.copyAll = widget.NewButtonWithIcon("Copy all links", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(linksText(s.links, true))
+		s.note.SetText(fmt.Sprintf("%s copied, one per line.", plural(len(s.links), "link")))
+	})
+	s.copyOne.Disable()
+	s.copyAll.Disable()
+	var form fyne.CanvasObject
+	if s.public {
+		intro := widget.NewLabel("This bucket is public: anyone with these links can download the files.")
+		intro.Wrapping = fyne.TextWrapWord
+		form = intro
+		s.generate(store.PresignOptions{}, false)
+	} else {
+		form = s.privateForm()
+	}
+	return container.NewVBox(form, s.out, s.note, container.NewHBox(s.copyOne, s.copyAll))
+}
+
+// privateForm is the choices of signed links: how long they work, pinned
+// to a version or not, the file name to save as. Links are made at once
+// and again on every change; a typed duration or file name applies on
+// Enter or with the button.
+func (s *shareDialog) privateForm() fyne.CanvasObject {
+	custom := widget.NewEntry()
+	custom.SetPlaceHolder("e.g. 12h or 3d")
+	custom.Hide()
+	preset := widget.NewSelect(nil, nil)
+	for _, p := range expiryPresets {
+		preset.Options = append(preset.Options, p.Label)
+	}
+	preset.SetSelected(expiryPresets[1].Label)
+	pin := widget.NewCheck("Pin to the version shown now", nil)
+	pin.SetChecked(s.targets[0].VersionID != "")
+	downloadAs := widget.NewEntry()
+	downloadAs.SetPlaceHolder("file name the browser saves as (optional)")
+	items := []*widget.FormItem{
+		widget.NewFormItem("Works for", container.NewBorder(nil, nil, nil, custom, preset)),
+		widget.NewFormItem("", pin),
+	}
+	if len(s.targets) == 1 {
+		items = append(items, widget.NewFormItem("Download as", downloadAs))
+	}
+	remake := func() {
+		var d time.Duration
+		for _, p := range expiryPresets {
+			if p.Label == preset.Selected {
+				d = p.D
+			}
+		}
+		if d == 0 {
+			var err error
+			if d, err = parseExpiry(custom.Text); err != nil {
+				s.note.SetText(capitalize(err.Error()) + ".")
+				return
+			}
+		}
+		s.generate(store.PresignOptions{Expires: d, DownloadAs: strings.TrimSpace(downloadAs.Text)}, pin.Checked)
+	}
+	makeBtn := widget.NewButtonWithIcon("Update links", theme.ViewRefreshIcon(), remake)
+	preset.OnChanged = func(v string) {
+		setVisible(custom, v == "Custom")
+		if v != "Custom" {
+			remake()
+		}
+	}
+	pin.OnChanged = func(bool) { remake() }
+	custom.OnSubmitted = func(string) { remake() }
+	downloadAs.OnSubmitted = func(string) { remake() }
+	remake()
+	intro := widget.NewLabel("This bucket is private: these links are signed and stop working when they expire.")
+	intro.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(intro, widget.NewForm(items...), makeBtn)
+}
+
+// generate makes the links off the Fyne goroutine and shows them, unless
+// newer choices asked for others meanwhile.
+func (s *shareDialog) generate(o store.PresignOptions, pin bool) {
+	s.note.SetText("Making links…")
+	s.gen++
+	mine := s.gen
+	go func() {
+		ls := makeLinks(context.Background(), s.r, s.acct, s.bucket, s.public, s.targets, o, pin)
+		do(func() {
+			if mine == s.gen {
+				s.show(ls)
+			}
+		})
+	}()
+}
+
+// show puts links on screen with what the person must know about them.
+func (s *shareDialog) show(ls []sharedLink) {
+	s.links = ls
+	var b strings.Builder
+	var problems []string
+	for _, l := range ls {
+		for _, u := range l.Links {
+			b.WriteString(u + "\n")
+		}
+		if l.Problem != "" {
+			problems = append(problems, path.Base(l.Key)+": "+l.Problem)
+		}
+	}
+	s.out.SetText(strings.TrimSuffix(b.String(), "\n"))
+	msg := strings.Join(problems, "\n")
+	if len(ls) > 0 && !ls[0].Expires.IsZero() {
+		exp := ls[0].Expires
+		msg = fmt.Sprintf("These links work until %s (in %s). A signed link cannot be revoked, except by deleting the application key that signed it.\n",
+			exp.Local().Format("Mon 2 Jan 2006 15:04 MST"), untilText(time.Until(exp))) + msg
+		if ls[0].Clamped {
+			msg = "B2 signs links for at most 7 days, so these last 7 days.\n" + msg
+		}
+	}
+	s.note.SetText(strings.TrimSpace(msg))
+	has := linksText(ls, true) != ""
+	setEnabled(s.copyOne, has)
+	setEnabled(s.copyAll, has && len(ls) > 1)
 }
 
 // shareSelected shares the selected files. Folders have no link of their

@@ -53,7 +53,7 @@ func newTransferHarnessOn(t *testing.T, r interface {
 	h.ui(func() {
 		h.w = NewWindow(a, Deps{
 			Connect:   func(context.Context, store.Account) (Remote, error) { return r, nil },
-			OpenQueue: func(store.Account, Remote) (Queue, error) { return q, nil },
+			OpenQueue: func(store.Account) (Queue, error) { return q, nil },
 			Sandbox:   &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
 			Start:     start,
 		})
@@ -356,7 +356,7 @@ func TestTransferRowsReadWhole(t *testing.T) {
 	h.ui(func() {
 		h.w = NewWindow(a, Deps{
 			Connect:   func(context.Context, store.Account) (Remote, error) { return testClient, nil },
-			OpenQueue: func(store.Account, Remote) (Queue, error) { return q, nil },
+			OpenQueue: func(store.Account) (Queue, error) { return q, nil },
 			Sandbox:   &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
 			Start:     Location{Bucket: pagingBucket},
 		})

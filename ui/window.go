@@ -54,9 +54,10 @@ type Deps struct {
 	// Connect builds a client for an account; it may block on the keychain.
 	Connect func(ctx context.Context, acct store.Account) (Remote, error)
 	// OpenQueue returns the account's transfer queue, creating it (and
-	// reading its journal) the first time; it may block on disk. Queues keep
+	// reading its journal) the first time; it may block on disk. The window
+	// calls it once Connect has succeeded for the account. Queues keep
 	// running when the person switches accounts. Nil means no transfers.
-	OpenQueue func(acct store.Account, r Remote) (Queue, error)
+	OpenQueue func(acct store.Account) (Queue, error)
 	Sandbox   *SandboxInfo // nil when the sandbox is not running
 	// Start is where to open: a location from the command line, or empty
 	// for the last used one.
@@ -282,7 +283,7 @@ func (w *Window) switchAccount(a store.Account, loc Location) {
 		var q Queue
 		var qerr error
 		if err == nil && w.deps.OpenQueue != nil {
-			q, qerr = w.deps.OpenQueue(a, r)
+			q, qerr = w.deps.OpenQueue(a)
 			if qerr != nil {
 				slog.Warn("transfer queue", "account", a.ID, "err", qerr)
 			}
