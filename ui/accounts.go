@@ -161,7 +161,7 @@ func (w *Window) showAccountForm(editing *store.Account) {
 		}
 	}, w.win)
 	d.Resize(fyne.NewSize(560, 360))
-	w.present(d, d.Submit)
+	w.dlg.present(d, d.Submit)
 	w.win.Canvas().Focus(f.keyID)
 }
 
@@ -198,7 +198,7 @@ func (w *Window) saveAccountAsync(f *accountForm) {
 		do(func() {
 			prog.Hide()
 			if err != nil {
-				w.showError(errors.New(msg))
+				w.dlg.showError(errors.New(msg))
 				return
 			}
 			if warn != nil {
@@ -254,11 +254,11 @@ func (w *Window) showAccounts() {
 	})
 	d = dialog.NewCustom("Accounts", "Close", container.NewBorder(nil, add, nil, nil, container.NewVScroll(rows)), w.win)
 	d.Resize(fyne.NewSize(560, 360))
-	w.present(d, d.Hide)
+	w.dlg.present(d, d.Hide)
 }
 
 func (w *Window) confirmRemove(a store.Account) {
-	w.askCarefully("Remove "+a.Name+"?",
+	w.dlg.askCarefully("Remove "+a.Name+"?",
 		"Haul forgets this account and deletes its key from the system keychain. Nothing in B2 is touched.",
 		func(ok bool) {
 			if !ok {
@@ -268,7 +268,7 @@ func (w *Window) confirmRemove(a store.Account) {
 				err := w.deps.Accounts.Remove(a.ID)
 				do(func() {
 					if err != nil {
-						w.showError(errors.New(Sentence(err)))
+						w.dlg.showError(errors.New(Sentence(err)))
 						return
 					}
 					w.reloadAccounts()

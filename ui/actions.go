@@ -78,11 +78,11 @@ func (w *Window) upload(paths []string, target Location) {
 	}
 	q, r := w.queue, w.remote
 	if q == nil || r == nil || target.Bucket == "" {
-		w.showInfo("Nowhere to upload", "Open a bucket first, then drop files onto it.")
+		w.dlg.showInfo("Nowhere to upload", "Open a bucket first, then drop files onto it.")
 		return
 	}
 	if !w.browser.mode.at.IsZero() {
-		w.showInfo("Read-only view", "This shows the folder as it was. Go back to now to upload into it.")
+		w.dlg.showInfo("Read-only view", "This shows the folder as it was. Go back to now to upload into it.")
 		return
 	}
 	go func() {
@@ -93,7 +93,7 @@ func (w *Window) upload(paths []string, target Location) {
 		}
 		do(func() {
 			if err != nil {
-				w.showError(fmt.Errorf("%s", Sentence(err)))
+				w.dlg.showError(fmt.Errorf("%s", Sentence(err)))
 				return
 			}
 			w.reportRejected("Some files were not uploaded", rejected)
@@ -237,7 +237,7 @@ func (w *Window) reportRejected(title string, rejected []transfer.Rejected) {
 	text.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom(title, "OK", container.NewVScroll(text), w.win)
 	d.Resize(fyne.NewSize(600, 300))
-	w.present(d, d.Hide)
+	w.dlg.present(d, d.Hide)
 }
 
 // chooseUploadFile lets a person tick several local files and folders and
@@ -334,7 +334,7 @@ func (w *Window) download(sel []store.Object, dest string) {
 		}
 		do(func() {
 			if err != nil {
-				w.showError(fmt.Errorf("%s", Sentence(err)))
+				w.dlg.showError(fmt.Errorf("%s", Sentence(err)))
 				return
 			}
 			w.reportRejected("Some files were not downloaded", rejected)

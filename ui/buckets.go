@@ -25,7 +25,7 @@ func (w *Window) showNewBucket() {
 		return
 	}
 	if n := len(w.sidebar.buckets); n >= store.MaxBuckets {
-		w.showInfo("Bucket limit reached", fmt.Sprintf("This account has %d buckets, the most B2 allows. Delete one first, or use folders inside a bucket.", n))
+		w.dlg.showInfo("Bucket limit reached", fmt.Sprintf("This account has %d buckets, the most B2 allows. Delete one first, or use folders inside a bucket.", n))
 		return
 	}
 	name := widget.NewEntry()
@@ -70,7 +70,7 @@ func (w *Window) showNewBucket() {
 		})
 	}, w.win)
 	d.Resize(fyne.NewSize(560, 340))
-	w.showForm(d, name)
+	w.dlg.showForm(d, name)
 }
 
 // reloadBuckets lists the buckets again and opens one.
@@ -111,7 +111,7 @@ func (w *Window) toggleVisibility() {
 		})
 	}, w.win)
 	d.SetConfirmText("Make " + to.String())
-	w.present(d, nil) // making a bucket public takes a click
+	w.dlg.present(d, nil) // making a bucket public takes a click
 }
 
 // deleteBucket deletes the current bucket after confirming; a bucket that
@@ -121,7 +121,7 @@ func (w *Window) deleteBucket() {
 	if r == nil || bucket == "" {
 		return
 	}
-	w.askDangerous("Delete bucket "+bucket+"?", "The bucket must be empty; nothing else is touched. Its name becomes free for anyone to take.", "Delete bucket", func() {
+	w.dlg.askDangerous("Delete bucket "+bucket+"?", "The bucket must be empty; nothing else is touched. Its name becomes free for anyone to take.", "Delete bucket", func() {
 		go func() {
 			err := r.DeleteBucket(context.Background(), bucket)
 			do(func() {
@@ -132,7 +132,7 @@ func (w *Window) deleteBucket() {
 				case errors.Is(err, store.ErrBucketNotEmpty):
 					w.offerEmptyBucket(bucket)
 				default:
-					w.showError(errors.New(Sentence(err)))
+					w.dlg.showError(errors.New(Sentence(err)))
 				}
 			})
 		}()
@@ -144,7 +144,7 @@ func (w *Window) deleteBucket() {
 func (w *Window) offerEmptyBucket(bucket string) {
 	r := w.remote
 	msg := bucket + " still holds files or old versions. Emptying it deletes every file, every version and every unfinished upload in it for good, then the bucket. This cannot be undone."
-	w.confirmTyped("Empty "+bucket+"?", msg, bucket, "Empty and delete", func() {
+	w.dlg.confirmTyped("Empty "+bucket+"?", msg, bucket, "Empty and delete", func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		status := widget.NewLabel("Deleting…")
 		prog := dialog.NewCustomWithoutButtons("Emptying "+bucket, container.NewVBox(widget.NewProgressBarInfinite(), status,
@@ -162,11 +162,11 @@ func (w *Window) offerEmptyBucket(bucket string) {
 				prog.Hide()
 				switch {
 				case err != nil:
-					w.showError(fmt.Errorf("%s deleted, then: %s", plural(n, "version"), Sentence(err)))
+					w.dlg.showError(fmt.Errorf("%s deleted, then: %s", plural(n, "version"), Sentence(err)))
 				case len(fails) > 0:
-					w.showError(fmt.Errorf("%d versions could not be deleted (%s: %s); the bucket stays", len(fails), fails[0].Key, fails[0].Message))
+					w.dlg.showError(fmt.Errorf("%d versions could not be deleted (%s: %s); the bucket stays", len(fails), fails[0].Key, fails[0].Message))
 				default:
-					w.showInfo("Bucket deleted", fmt.Sprintf("%s deleted, then the bucket %s.", capitalize(plural(n, "version")), bucket))
+					w.dlg.showInfo("Bucket deleted", fmt.Sprintf("%s deleted, then the bucket %s.", capitalize(plural(n, "version")), bucket))
 					w.browser.setRemote(w.remote)
 				}
 				w.reloadBuckets("")

@@ -15,7 +15,15 @@ import (
 // the dialogs shown through present: Escape closes the top one as its
 // Cancel or Close button would, Enter presses its default button where
 // that is safe. Every other key typed while any dialog is up is dropped
-// (see dialogKey), so it never reaches the table behind.
+// (see dialogs.key), so it never reaches the table behind.
+
+// dialogs presents the window's dialogs and answers the keys typed while
+// one is up. Components are given it to show what they ask, never the
+// window itself. It belongs to the Fyne goroutine.
+type dialogs struct {
+	win   fyne.Window
+	keyed map[fyne.CanvasObject]keyedDialog // dialogs the keys answer
+}
 
 // keyedDialog is a dialog on screen and what Enter does in it (nil:
 // nothing, as in questions whose Yes cannot be undone).
@@ -25,43 +33,46 @@ type keyedDialog struct {
 }
 
 // present shows d and lets the keys answer it.
-func (w *Window) present(d dialog.Dialog, enter func()) {
+func (dl *dialogs) present(d dialog.Dialog, enter func()) {
 	d.Show()
-	c := w.win.Canvas()
+	c := dl.win.Canvas()
 	top := c.Overlays().Top()
 	if top == nil {
 		return
 	}
-	if w.keyed == nil {
-		w.keyed = map[fyne.CanvasObject]keyedDialog{}
+	if dl.keyed == nil {
+		dl.keyed = map[fyne.CanvasObject]keyedDialog{}
 	}
 	open := c.Overlays().List()
-	for o := range w.keyed {
+	for o := range dl.keyed {
 		if !slices.Contains(open, o) {
-			delete(w.keyed, o) // closed by a button meanwhile
+			delete(dl.keyed, o) // closed by a button meanwhile
 		}
 	}
-	w.keyed[top] = keyedDialog{d: d, enter: enter}
+	dl.keyed[top] = keyedDialog{d: d, enter: enter}
 }
 
-// dialogKey answers a key typed while a dialog is up and reports whether
+// up reports whether a dialog or pop-up covers the window.
+func (dl *dialogs) up() bool { return dl.win.Canvas().Overlays().Top() != nil }
+
+// key answers a key typed while a dialog is up and reports whether
 // one was: the key is then the dialog's, answered or dropped.
-func (w *Window) dialogKey(e *fyne.KeyEvent) bool {
-	top := w.win.Canvas().Overlays().Top()
+func (dl *dialogs) key(e *fyne.KeyEvent) bool {
+	top := dl.win.Canvas().Overlays().Top()
 	if top == nil {
 		return false
 	}
-	k, ok := w.keyed[top]
+	k, ok := dl.keyed[top]
 	if !ok {
 		return true
 	}
 	switch e.Name {
 	case fyne.KeyEscape:
-		delete(w.keyed, top)
+		delete(dl.keyed, top)
 		k.d.Hide()
 	case fyne.KeyReturn, fyne.KeyEnter:
 		if k.enter != nil {
-			delete(w.keyed, top)
+			delete(dl.keyed, top)
 			k.enter()
 		}
 	}
@@ -69,45 +80,45 @@ func (w *Window) dialogKey(e *fyne.KeyEvent) bool {
 }
 
 // showInfo shows a message; Enter or Escape closes it.
-func (w *Window) showInfo(title, msg string) {
-	d := dialog.NewInformation(title, msg, w.win)
-	w.present(d, d.Hide)
+func (dl *dialogs) showInfo(title, msg string) {
+	d := dialog.NewInformation(title, msg, dl.win)
+	dl.present(d, d.Hide)
 }
 
 // showError shows a failure; Enter or Escape closes it.
-func (w *Window) showError(err error) {
-	d := dialog.NewError(err, w.win)
-	w.present(d, d.Hide)
+func (dl *dialogs) showError(err error) {
+	d := dialog.NewError(err, dl.win)
+	dl.present(d, d.Hide)
 }
 
 // newConfirm is dialog.NewConfirm with yes, which answers it as its
 // confirm button would.
-func (w *Window) newConfirm(title, msg string, fn func(bool)) (d *dialog.ConfirmDialog, yes func()) {
+func (dl *dialogs) newConfirm(title, msg string, fn func(bool)) (d *dialog.ConfirmDialog, yes func()) {
 	entered := false
-	d = dialog.NewConfirm(title, msg, func(ok bool) { fn(ok || entered) }, w.win)
+	d = dialog.NewConfirm(title, msg, func(ok bool) { fn(ok || entered) }, dl.win)
 	return d, func() { entered = true; d.Hide() }
 }
 
 // ask asks a question that Enter may answer Yes to: one whose Yes can be
 // undone (a delete marker, a restore).
-func (w *Window) ask(title, msg string, fn func(bool)) {
-	d, yes := w.newConfirm(title, msg, fn)
-	w.present(d, yes)
+func (dl *dialogs) ask(title, msg string, fn func(bool)) {
+	d, yes := dl.newConfirm(title, msg, fn)
+	dl.present(d, yes)
 }
 
 // askCarefully asks a question whose Yes only a click gives: Enter does
 // nothing, Escape says No.
-func (w *Window) askCarefully(title, msg string, fn func(bool)) {
-	w.present(dialog.NewConfirm(title, msg, fn, w.win), nil)
+func (dl *dialogs) askCarefully(title, msg string, fn func(bool)) {
+	dl.present(dialog.NewConfirm(title, msg, fn, dl.win), nil)
 }
 
 // showForm shows a form dialog with the keyboard in entry, and Enter in
 // entry submitting it (when the form is valid), as a person expects of a
 // one-line question.
-func (w *Window) showForm(d *dialog.FormDialog, entry *widget.Entry) {
+func (dl *dialogs) showForm(d *dialog.FormDialog, entry *widget.Entry) {
 	entry.OnSubmitted = func(string) { d.Submit() }
-	w.present(d, d.Submit)
-	w.win.Canvas().Focus(entry)
+	dl.present(d, d.Submit)
+	dl.win.Canvas().Focus(entry)
 }
 
 // escEntry is an Entry that gives Escape back to its dialog: Fyne's Entry
@@ -138,7 +149,7 @@ func (e *escEntry) TypedKey(k *fyne.KeyEvent) {
 // the field presses it only then; Escape and Cancel say no. run is called
 // only after the typed text has been checked once more, so nothing but the
 // exact name gets past.
-func (w *Window) confirmTyped(title, msg, want, action string, run func()) {
+func (dl *dialogs) confirmTyped(title, msg, want, action string, run func()) {
 	text := widget.NewLabel(msg)
 	text.Wrapping = fyne.TextWrapWord
 	entry := newEscEntry()
@@ -162,24 +173,24 @@ func (w *Window) confirmTyped(title, msg, want, action string, run func()) {
 	prompt := widget.NewLabel("Type " + want + " to confirm:")
 	prompt.Wrapping = fyne.TextWrapWord
 	body := container.NewVBox(text, prompt, entry, container.NewHBox(layout.NewSpacer(), cancel, btn))
-	d = dialog.NewCustomWithoutButtons(title, body, w.win)
+	d = dialog.NewCustomWithoutButtons(title, body, dl.win)
 	d.Resize(fyne.NewSize(540, 0))
-	w.present(d, nil) // Enter outside the field does nothing
-	w.win.Canvas().Focus(entry)
+	dl.present(d, nil) // Enter outside the field does nothing
+	dl.win.Canvas().Focus(entry)
 }
 
 // askDangerous asks a question whose Yes cannot be undone but needs no
 // name typed (aborting uploads, cancelling a transfer): the confirm button
 // says what it does and looks dangerous, only a click on it goes ahead,
 // Enter does nothing and Escape says no.
-func (w *Window) askDangerous(title, msg, action string, fn func()) {
+func (dl *dialogs) askDangerous(title, msg, action string, fn func()) {
 	d := dialog.NewConfirm(title, msg, func(ok bool) {
 		if ok {
 			fn()
 		}
-	}, w.win)
+	}, dl.win)
 	d.SetConfirmText(action)
 	d.SetDismissText("Keep")
 	d.SetConfirmImportance(widget.DangerImportance)
-	w.present(d, nil)
+	dl.present(d, nil)
 }

@@ -141,13 +141,13 @@ func (w *Window) chooseMoment() {
 		}
 		at, err := parseMoment(entry.Text, time.Now())
 		if err != nil {
-			w.showError(err)
+			w.dlg.showError(err)
 			return
 		}
 		b.setHistory(historyMode{at: at})
 	}, w.win)
 	d.Resize(fyne.NewSize(520, 260))
-	w.showForm(d, entry)
+	w.dlg.showForm(d, entry)
 }
 
 // parseMoment reads "2006-01-02 15:04[:05]" or "2006-01-02" in local time;
@@ -180,7 +180,7 @@ func (w *Window) undeleteSelected() {
 	sel := b.selection()
 	if len(sel) == 0 {
 		where := b.loc.Folder().String()
-		w.ask("Undelete everything in this folder?",
+		w.dlg.ask("Undelete everything in this folder?",
 			"Every deleted file in "+where+" and in all its subfolders comes back as it was when it was deleted.",
 			func(ok bool) {
 				if ok {
@@ -203,7 +203,7 @@ func (w *Window) undeleteSelected() {
 		return
 	}
 	if len(keys) == 0 {
-		w.showInfo("Undelete", "None of these files is deleted.")
+		w.dlg.showInfo("Undelete", "None of these files is deleted.")
 		return
 	}
 	w.bulkAsync("Undeleting", keys, func(ctx context.Context, key string) error {
@@ -243,7 +243,7 @@ func (w *Window) restoreAsOf() {
 		return
 	}
 	bucket := b.loc.Bucket
-	w.ask("Restore "+plural(len(keys)+len(large), "file")+"?",
+	w.dlg.ask("Restore "+plural(len(keys)+len(large), "file")+"?",
 		"Each file's version from that moment is copied on top and becomes current. Nothing is lost: the versions of now stay as older versions.",
 		func(ok bool) {
 			if !ok {
@@ -302,7 +302,7 @@ func (w *Window) bulkAsync(title string, keys []string, op func(context.Context,
 			if firstErr != nil {
 				msg += fmt.Sprintf(" %d failed: %s", len(keys)-okCount, Sentence(firstErr))
 			}
-			w.showInfo(title, msg)
+			w.dlg.showInfo(title, msg)
 			w.browser.refresh()
 			w.versions.reload()
 		})
@@ -370,7 +370,7 @@ func (w *Window) undeleteFolders(names []string) {
 			if firstErr != nil {
 				msg += " " + Sentence(firstErr)
 			}
-			w.showInfo("Undelete", msg)
+			w.dlg.showInfo("Undelete", msg)
 			w.browser.refresh()
 			w.versions.reload()
 		})

@@ -51,7 +51,7 @@ func (w *Window) deleteSelected(forGood bool) {
 		w.deleteAsync(bucket, files, folders, forGood)
 	}
 	if !forGood {
-		w.ask("Delete "+what+"?",
+		w.dlg.ask("Delete "+what+"?",
 			"B2 hides "+them+" behind a delete marker and keeps every version: you can bring "+them+" back with Show deleted → Undelete. Storage is still billed until the versions are deleted for good.",
 			func(ok bool) {
 				if ok {
@@ -64,7 +64,7 @@ func (w *Window) deleteSelected(forGood bool) {
 	if len(files)+len(folders) == 1 {
 		want = path.Base(strings.TrimSuffix(sel[0].Key, "/"))
 	}
-	w.confirmTyped("Delete "+what+" for good?",
+	w.dlg.confirmTyped("Delete "+what+" for good?",
 		"Every version of "+what+" is removed from B2, folders with everything in them. This cannot be undone.",
 		want, "Delete for good", run)
 }
@@ -191,7 +191,7 @@ func (w *Window) renameSelected() {
 			})
 		}, w.win)
 	d.Resize(fyne.NewSize(560, 240))
-	w.showForm(d, entry)
+	w.dlg.showForm(d, entry)
 }
 
 // newFolder creates a folder in the current folder.
@@ -219,7 +219,7 @@ func (w *Window) newFolder() {
 				return "Folder created.", r.NewFolder(ctx, bucket, prefix+name+"/")
 			})
 		}, w.win)
-	w.showForm(d, entry)
+	w.dlg.showForm(d, entry)
 }
 
 // bulkOne runs one operation with a progress dialog, then refreshes and
@@ -235,7 +235,7 @@ func (w *Window) bulkOne(title string, op func(context.Context) (string, error))
 		do(func() {
 			prog.Hide()
 			if err != nil {
-				w.showError(errors.New(Sentence(err)))
+				w.dlg.showError(errors.New(Sentence(err)))
 			} else {
 				w.browser.status.SetText(msg)
 			}

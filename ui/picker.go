@@ -679,7 +679,7 @@ func (w *Window) pickLocal(title string, p *picker, dirs ...string) {
 	p.onCancel = d.Hide
 	d.SetOnClosed(p.stop)
 	d.Resize(fyne.NewSize(720, 520))
-	w.present(d, nil)
+	w.dlg.present(d, nil)
 	w.win.Canvas().Focus(p.list)
 	p.openAsync(dirs...)
 }

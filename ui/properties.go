@@ -181,17 +181,17 @@ func (w *Window) openProperties() *propertiesDialog {
 	}
 	switch {
 	case len(sel) != 1 || sel[0].IsFolder:
-		w.showInfo("Properties", "Select one file to see its properties.")
+		w.dlg.showInfo("Properties", "Select one file to see its properties.")
 		return nil
 	case sel[0].Deleted:
-		w.showInfo("Properties", "This file is deleted; undelete it to see its properties.")
+		w.dlg.showInfo("Properties", "This file is deleted; undelete it to see its properties.")
 		return nil
 	}
 	if w.remote == nil {
 		return nil
 	}
 	p := newPropertiesDialog(w, w.remote, w.browser.loc.Bucket, sel[0])
-	w.present(p.dlg, nil)
+	w.dlg.present(p.dlg, nil)
 	go p.loadAsync(p.ctx)
 	return p
 }

@@ -53,7 +53,7 @@ func (w *Window) showSearch() { w.openSearch() }
 func (w *Window) openSearch() *searchDialog {
 	loc := w.browser.loc
 	if w.remote == nil || loc.Bucket == "" {
-		w.showInfo("Search", "Open a bucket first, then search it.")
+		w.dlg.showInfo("Search", "Open a bucket first, then search it.")
 		return nil
 	}
 	s := &searchDialog{w: w, r: w.remote, bucket: loc.Bucket, prefix: loc.Prefix, chosen: -1}
@@ -85,7 +85,7 @@ func (w *Window) openSearch() *searchDialog {
 	s.dlg = dialog.NewCustom("Search "+where, "Close", container.NewBorder(top, bottom, nil, nil, s.list), w.win)
 	s.dlg.SetOnClosed(s.stop)
 	s.dlg.Resize(fyne.NewSize(760, 560))
-	w.present(s.dlg, nil)
+	w.dlg.present(s.dlg, nil)
 	w.win.Canvas().Focus(s.entry)
 	return s
 }

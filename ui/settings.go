@@ -94,5 +94,5 @@ func (w *Window) showTransferSettings() {
 		}
 	}, w.win)
 	d.Resize(fyne.NewSize(460, 320))
-	w.present(d, d.Submit)
+	w.dlg.present(d, d.Submit)
 }

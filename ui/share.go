@@ -149,7 +149,7 @@ func (w *Window) showShare(targets []shareTarget) {
 	}
 	d := dialog.NewCustom(title, "Close", content, w.win)
 	d.Resize(fyne.NewSize(640, 460))
-	w.present(d, nil)
+	w.dlg.present(d, nil)
 }
 
 // build makes the dialog's widgets and asks for the first links.
@@ -297,7 +297,7 @@ func (w *Window) shareSelected() {
 		}
 	}
 	if len(targets) == 0 && len(folders) == 0 {
-		w.showInfo("Share", "Select one or more files to share.")
+		w.dlg.showInfo("Share", "Select one or more files to share.")
 		return
 	}
 	if len(folders) == 0 {
@@ -328,7 +328,7 @@ func (w *Window) shareSelected() {
 	text.Wrapping = fyne.TextWrapWord
 	d = dialog.NewCustomWithoutButtons("Share "+what+"?", container.NewVBox(text, buttons), w.win)
 	d.Resize(fyne.NewSize(560, 0))
-	w.present(d, inside.OnTapped)
+	w.dlg.present(d, inside.OnTapped)
 }
 
 // maxShareFiles caps the files of shared folders: one dialog of links, and
@@ -380,9 +380,9 @@ func (w *Window) shareFolderFilesAsync(folders []string, files []shareTarget) {
 			switch {
 			case errors.Is(err, store.ErrCanceled) || ctx.Err() != nil:
 			case err != nil:
-				w.showError(errors.New(Sentence(err)))
+				w.dlg.showError(errors.New(Sentence(err)))
 			case len(targets) == 0:
-				w.showInfo("Nothing to share", "The folders hold no files.")
+				w.dlg.showInfo("Nothing to share", "The folders hold no files.")
 			default:
 				if capped {
 					w.browser.status.SetText(fmt.Sprintf("Sharing the first %s files only.", humanizeCount(maxShareFiles)))

@@ -92,7 +92,7 @@ func olderThan(ups []unfinishedUpload, days int, now time.Time) []unfinishedUplo
 func (w *Window) showUnfinished() {
 	bucket, r := w.browser.loc.Bucket, w.remote
 	if bucket == "" || r == nil {
-		w.showInfo("Unfinished uploads", "Open a bucket first.")
+		w.dlg.showInfo("Unfinished uploads", "Open a bucket first.")
 		return
 	}
 	v := &unfinishedView{w: w, r: r, bucket: bucket, picked: map[string]bool{}}
@@ -154,7 +154,7 @@ func (v *unfinishedView) build() {
 	v.d = dialog.NewCustom("Unfinished uploads in "+v.bucket, "Close",
 		container.NewBorder(container.NewVBox(intro, v.status), controls, nil, nil, v.list), v.w.win)
 	v.d.Resize(fyne.NewSize(760, 460))
-	v.w.present(v.d, nil)
+	v.w.dlg.present(v.d, nil)
 	v.updateButtons()
 }
 
@@ -204,7 +204,7 @@ func (v *unfinishedView) confirmAbort(ups []unfinishedUpload) {
 		v.status.SetText("Nothing to abort.")
 		return
 	}
-	v.w.askDangerous("Abort "+plural(len(ups), "upload")+"?",
+	v.w.dlg.askDangerous("Abort "+plural(len(ups), "upload")+"?",
 		"The parts they uploaded so far are deleted. This cannot be undone, and a transfer still running in another tool will fail.",
 		"Abort "+plural(len(ups), "upload"),
 		func() {

@@ -250,7 +250,7 @@ func (w *Window) downloadVersion(bucket string, v store.Version) {
 	}
 	local, err := transfer.SafeLocalPath(w.downloadDir(), path.Base(v.Key))
 	if err != nil {
-		w.showError(errors.New(capitalize(err.Error()) + "."))
+		w.dlg.showError(errors.New(capitalize(err.Error()) + "."))
 		return
 	}
 	req := transfer.DownloadRequest{Bucket: bucket, Key: v.Key, VersionID: v.VersionID, Local: local, Size: v.Size}
@@ -290,7 +290,7 @@ func (w *Window) restoreAsync(bucket string, v store.Version, after func()) {
 		do(func() {
 			prog.Hide()
 			if err != nil {
-				w.showError(errors.New(Sentence(err)))
+				w.dlg.showError(errors.New(Sentence(err)))
 				return
 			}
 			w.browser.refresh()
@@ -313,7 +313,7 @@ func (w *Window) confirmDeleteVersion(bucket string, v store.Version, after func
 			err := r.DeleteVersion(context.Background(), bucket, v.Key, v.VersionID)
 			do(func() {
 				if err != nil {
-					w.showError(errors.New(Sentence(err)))
+					w.dlg.showError(errors.New(Sentence(err)))
 					return
 				}
 				w.browser.refresh()
@@ -332,5 +332,5 @@ func (w *Window) confirmDeleteVersion(bucket string, v store.Version, after func
 	if v.IsLatest {
 		msg += " The next older version becomes the current one."
 	}
-	w.confirmTyped("Delete this version for good?", msg, path.Base(v.Key), "Delete for good", run)
+	w.dlg.confirmTyped("Delete this version for good?", msg, path.Base(v.Key), "Delete for good", run)
 }

@@ -93,8 +93,8 @@ type Window struct {
 	banner        *widget.Label
 	bannerBox     *fyne.Container
 	notice        *widget.Label
-	keyed         map[fyne.CanvasObject]keyedDialog // dialogs the keys answer
-	lastKeyDown   fyne.KeyName                      // tells Shift+Delete from Ctrl+X
+	dlg           *dialogs
+	lastKeyDown   fyne.KeyName // tells Shift+Delete from Ctrl+X
 }
 
 // NewWindow builds the main window; call ShowAndRun or Show.
@@ -102,6 +102,7 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	closing.Store(false)
 	w := &Window{win: a.NewWindow("Haul"), deps: d, browser: newBrowser(), sidebar: newSidebar(), transfers: newTransfersPanel()}
 	w.win.SetIcon(a.Metadata().Icon)
+	w.dlg = &dialogs{win: w.win}
 	w.versions = newVersionPanel(w)
 	w.sidebar.onOpen = w.browser.open
 	w.browser.onSelect = w.versions.follow
@@ -138,7 +139,7 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.win.SetOnDropped(w.onDropped)
 	w.win.SetOnClosed(w.closed)
 	w.transfers.onTick = w.afterJobs
-	w.transfers.confirm = w.askDangerous
+	w.transfers.confirm = w.dlg.askDangerous
 	w.transfers.settings.OnTapped = w.showTransferSettings
 	for _, n := range d.Notices {
 		w.addNotice(n)
@@ -361,12 +362,12 @@ func (w *Window) addShortcuts() {
 	// the selection behind a question about it.
 	add := func(s fyne.Shortcut, fn func()) {
 		c.AddShortcut(s, func(fyne.Shortcut) {
-			if !w.dialogUp() {
+			if !w.dlg.up() {
 				fn()
 			}
 		})
 	}
-	b.interceptKey = w.dialogKey
+	b.interceptKey = w.dlg.key
 	add(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func() {
 		c.Focus(b.pathEntry)
 		// The whole path, so that typing replaces it (a double tap would
@@ -401,7 +402,7 @@ func (w *Window) addShortcuts() {
 	add(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func() { w.showSearch() })
 	add(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierAlt}, func() { w.showProperties() })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
-		if w.dialogKey(e) {
+		if w.dlg.key(e) {
 			return
 		}
 		switch e.Name {
@@ -419,9 +420,6 @@ func (w *Window) addShortcuts() {
 		}
 	})
 }
-
-// dialogUp reports whether a dialog or pop-up covers the window.
-func (w *Window) dialogUp() bool { return w.win.Canvas().Overlays().Top() != nil }
 
 // addActions puts the upload and download buttons in the browser's toolbar
 // and gives its rows a context menu.
