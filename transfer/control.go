@@ -150,6 +150,30 @@ func (q *Queue) SetLimits(upload, download float64) {
 	setLimit(q.lim[Download], download)
 }
 
+// SetConnections changes the ceiling of the connection budget (requests
+// in flight for all jobs together, 2 to 128) and the per-file ceiling of
+// parts or ranges in flight (1 to 32); 0 means the default of either. The
+// connection ceiling applies at once: a budget above it comes down (requests
+// in flight finish, new ones wait), one below it may grow up to it. The
+// per-file ceiling applies to jobs that start from now on.
+func (q *Queue) SetConnections(maxConns, partsPerFile int) error {
+	q.mu.Lock()
+	o := q.opt
+	q.mu.Unlock()
+	o.MaxConnections, o.PartsPerFile = maxConns, partsPerFile
+	o, err := o.normalize()
+	if err != nil {
+		return err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.opt.MaxConnections, q.opt.PartsPerFile = o.MaxConnections, o.PartsPerFile
+	q.conns.setCeiling(o.MaxConnections)
+	q.scheduleLocked()
+	q.notifyLocked()
+	return nil
+}
+
 // Cancel stops a job for good and discards what it had done: it waits for
 // the job's goroutine, aborts its multipart upload on the server (one
 // request, at most 30 s) or removes its partial file, and drops it from the

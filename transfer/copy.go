@@ -160,7 +160,7 @@ func (q *Queue) copyObject(ctx context.Context, j *job, st *copyState) error {
 		q.update(func() { j.cp.UploadID, j.cp.PartSize, j.cp.Parts = id, st.PartSize, nil })
 	}
 	j.done.Store(st.doneBytes())
-	err = q.eachMissingPart(ctx, st.Size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
+	err = q.eachMissingPart(ctx, j, st.Size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
 		ctx = q.withRetryNotes(ctx, j, int64(n), fmt.Sprintf("part %d", n))
 		p, err := q.r.CopyPart(ctx, st.Bucket, st.DstKey, st.UploadID, n, st.SrcKey, st.Pinned, off, size)
 		if err != nil {

@@ -4,13 +4,25 @@
 //
 // # Scheduling
 //
-// Jobs run in queue order, at most [Options.FilesAtOnce] at a time. A job
-// holds its slot until it ends, so the files at the head of the queue finish
-// first: a file that is done is progress a person keeps, while sixteen files
-// each three-quarters sent are not. Within a job, up to
-// [Options.PartsPerFile] parts (uploads) or ranges (downloads) are in flight,
-// started in order. Bandwidth limits are one [rate.Limiter] per direction,
-// shared by every job.
+// One connection budget is shared by every job: each request a job makes (a
+// part, a range, a single PUT, a Head, a completion) holds a slot while it
+// is in flight, so the budget is the number of connections in use. Jobs
+// start in queue order while the budget has room after what the running
+// jobs can use: one connection while a job prepares or finishes, and its
+// unfinished parts or ranges, up to [Options.PartsPerFile], while it sends
+// or fetches them. So a folder of small files runs tens at once, a large
+// file gets as many parts in flight as its per-file ceiling and the budget
+// allow, and the next file starts competing only when the large file's
+// last parts are under way. A free slot goes to the waiting request of the
+// job that started first: a file that is done is progress a person keeps,
+// while sixteen files each three-quarters sent are not.
+//
+// The budget adapts (see budget): it starts at 16, grows while throughput,
+// measured over windows of a second, grows with it, halves on 429 and 503
+// answers (also those the client's retries then got through), and stays
+// between 2 and [Options.MaxConnections], which [Queue.SetConnections]
+// changes on a running queue. [Snapshot.Connections] shows it. Bandwidth
+// limits are one [rate.Limiter] per direction, shared by every job.
 //
 // # Uploads
 //

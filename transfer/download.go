@@ -162,9 +162,17 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 	for _, i := range st.Ranges {
 		have[i] = true
 	}
+	count, missing := partCount(st.Size, st.PartSize), 0
+	for i := range count {
+		if !have[i] {
+			missing++
+		}
+	}
+	perFile := q.partsPerFile()
+	q.startPieces(j, missing, perFile)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(q.opt.PartsPerFile)
-	for i := range partCount(st.Size, st.PartSize) {
+	g.SetLimit(perFile)
+	for i := range count {
 		if have[i] {
 			continue
 		}
@@ -173,9 +181,17 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 		}
 		off, length := pieceAt(i, st.Size, st.PartSize)
 		rp := &rangeProgress{i: i, off: off, length: length, got: st.Partial[i], saved: st.Partial[i]}
-		g.Go(func() error { return q.fetchRange(gctx, j, st, f, rp) })
+		g.Go(func() error {
+			if err := q.fetchRange(gctx, j, st, f, rp); err != nil {
+				return err
+			}
+			q.pieceDone(j)
+			return nil
+		})
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	q.piecesDone(j)
+	if err != nil {
 		return err
 	}
 	if err := q.finish(ctx, j, st, f, info); err != nil {
@@ -289,6 +305,7 @@ func (q *Queue) readRange(ctx context.Context, j *job, st *downState, f partialF
 			got += int64(m)
 			rp.got += int64(m)
 			j.done.Add(int64(m))
+			q.wire.Add(int64(m))
 			if rp.got-rp.saved >= checkpointEvery && rp.got < rp.length {
 				dog.pause() // a slow disk is not a stalled connection
 				if err := q.checkpoint(j, st, f, rp); err != nil {

@@ -170,6 +170,11 @@ type Snapshot struct {
 	Size, Done              int64
 	Speed                   float64
 	ETA                     time.Duration
+	// Connections is the connection budget now: how many requests all
+	// jobs together may have in flight. It adapts between 2 and
+	// MaxConnections (see Options.MaxConnections). InFlight is how many
+	// are in flight now.
+	Connections, MaxConnections, InFlight int
 	// JournalErr is the last failure to write the journal, nil once a
 	// write has worked again. Transfers go on without it, but would not
 	// survive a crash.
@@ -199,6 +204,14 @@ type job struct {
 	// stopped is closed when it returns.
 	cancel  func(error)
 	stopped chan struct{}
+	// want is how many requests the running job could have in flight: 1
+	// while it prepares or finishes, then its unfinished parts or ranges
+	// up to PartsPerFile (q.mu). The scheduler starts another job only
+	// when the budget exceeds what running jobs want.
+	want int
+	// pending and perFile are the job's parts or ranges not yet done and
+	// its per-file ceiling, while it sends or fetches them (q.mu).
+	pending, perFile int
 
 	size atomic.Int64 // bytes
 	done atomic.Int64 // bytes sent or received, in-flight parts included

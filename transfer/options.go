@@ -6,27 +6,38 @@ import (
 	"github.com/haul-app/haul/store"
 )
 
-// Defaults of Options; see DefaultOptions for why.
+// Defaults of Options; see DefaultOptions for why. DefaultMaxConnections
+// is in budget.go.
 const (
-	DefaultFilesAtOnce  = 4
-	DefaultPartsPerFile = 4
+	DefaultFilesAtOnce  = maxFilesAtOnce
+	DefaultPartsPerFile = 8
 	DefaultPartSize     = 64 << 20 // bytes
 	DefaultThreshold    = 2 * DefaultPartSize
 )
 
-// Upper bounds on parallelism: each part in flight is one connection.
+// Upper bounds on parallelism: each request in flight is one connection.
 const (
-	maxFilesAtOnce  = 32
+	maxFilesAtOnce  = maxConnections
 	maxPartsPerFile = 32
 )
 
 // Options tune a Queue. The zero value of a field means its default.
 type Options struct {
-	// FilesAtOnce is how many jobs run at the same time (default 4).
+	// MaxConnections is the ceiling of the connection budget: how many
+	// requests all jobs together may have in flight (default 48, from 2 to
+	// 128). The budget itself starts at 16 (or the ceiling if lower) and
+	// adapts below the ceiling to what it measures: it grows while added
+	// connections raise throughput and halves on 429 and 503 answers. It
+	// is shown in Snapshot.Connections and changed with
+	// Queue.SetConnections.
+	MaxConnections int
+	// FilesAtOnce caps how many jobs run at the same time (default and at
+	// most 128). The default leaves it to the connection budget: a job
+	// starts when the budget has room after what running jobs can use.
 	FilesAtOnce int
-	// PartsPerFile is how many parts of one file (uploads) or ranges
-	// (downloads) are in flight at the same time (default 4). At most
-	// FilesAtOnce*PartsPerFile connections are open.
+	// PartsPerFile is the per-file ceiling: how many parts of one file
+	// (uploads) or ranges (downloads) may be in flight at the same time
+	// (default 8, at most 32), within the connection budget.
 	PartsPerFile int
 	// PartSize is the size of an upload part and of a download range, in
 	// bytes: at least store.MinPartSize (5 MB; versitygw needs 5 MiB), at
@@ -54,9 +65,17 @@ type Options struct {
 	JournalDir string
 }
 
-// DefaultOptions returns the defaults: 4 files at once, 4 parts per file,
-// parts of 64 MiB, one request up to 128 MiB, copies in one request up to
-// B2's 5 GB, no bandwidth limit, no journal.
+// DefaultOptions returns the defaults: a budget of up to 48 connections,
+// files at once as the budget allows, up to 8 parts per file, parts of 64
+// MiB, one request up to 128 MiB, copies in one request up to B2's 5 GB,
+// no bandwidth limit, no journal.
+//
+// The connection ceiling is what fills a line whose round trips are long:
+// a 64 KiB file costs about a round trip, so 300 of them over a 60 ms line
+// take 300/n round trips with n at once, and the budget grows to n only
+// while that pays. Eight parts per file fill a line with a per-connection
+// cap of a fifth of its rate (160 of 800 Mbit/s) with room to spare, while
+// a pause loses at most eight parts in flight.
 //
 // The part size weighs throughput against what a failure costs. On the
 // loopback benchmark (BenchmarkPartSize, 1 GiB, 4 parts in flight) 64 MiB
@@ -73,17 +92,21 @@ type Options struct {
 // request is cheaper (one billable download instead of two, no SHA-1 pass).
 func DefaultOptions() Options {
 	return Options{
-		FilesAtOnce:   DefaultFilesAtOnce,
-		PartsPerFile:  DefaultPartsPerFile,
-		PartSize:      DefaultPartSize,
-		Threshold:     DefaultThreshold,
-		CopyThreshold: store.MaxCopy,
+		MaxConnections: DefaultMaxConnections,
+		FilesAtOnce:    DefaultFilesAtOnce,
+		PartsPerFile:   DefaultPartsPerFile,
+		PartSize:       DefaultPartSize,
+		Threshold:      DefaultThreshold,
+		CopyThreshold:  store.MaxCopy,
 	}
 }
 
 // normalize fills in defaults and checks the limits.
 func (o Options) normalize() (Options, error) {
 	d := DefaultOptions()
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = d.MaxConnections
+	}
 	if o.FilesAtOnce <= 0 {
 		o.FilesAtOnce = d.FilesAtOnce
 	}
@@ -100,6 +123,8 @@ func (o Options) normalize() (Options, error) {
 		o.CopyThreshold = store.MaxCopy
 	}
 	switch {
+	case o.MaxConnections < minConnections || o.MaxConnections > maxConnections:
+		return o, fmt.Errorf("transfer options: from %d to %d connections, not %d", minConnections, maxConnections, o.MaxConnections)
 	case o.FilesAtOnce > maxFilesAtOnce:
 		return o, fmt.Errorf("transfer options: at most %d files at once, not %d", maxFilesAtOnce, o.FilesAtOnce)
 	case o.PartsPerFile > maxPartsPerFile:

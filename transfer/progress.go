@@ -54,7 +54,8 @@ type partBody struct {
 	r     *io.SectionReader
 	lim   *rate.Limiter
 	total *atomic.Int64
-	dog   *watchdog // nil for no stall detection
+	wire  *atomic.Int64 // nil, or a counter of bytes sent that retries do not take back
+	dog   *watchdog     // nil for no stall detection
 	skip  int
 
 	mu   sync.Mutex // the transport may still read while the SDK rewinds
@@ -96,6 +97,9 @@ func (b *partBody) Read(p []byte) (int, error) {
 	b.n += int64(n)
 	b.mu.Unlock()
 	b.total.Add(int64(n))
+	if b.wire != nil {
+		b.wire.Add(int64(n))
+	}
 	if b.dog != nil && err != io.EOF {
 		// After the last byte the wait for the answer is bounded by the
 		// transport's response header timeout instead.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -19,11 +20,14 @@ import (
 // Queue runs transfer jobs. All its methods are safe for concurrent use.
 // Snapshot and the control methods other than Cancel and Close never wait
 // for the network or the disk. Memory: a few hundred bytes per job, plus one
-// 256 KiB buffer per part or range in flight.
+// 256 KiB buffer per part or range in flight, plus 4 MiB per multipart
+// upload hashing its file.
 type Queue struct {
-	r        Remote
-	opt      Options
-	jr       *journal // nil without a JournalDir
+	r        Remote // budgeted: requests of jobs hold slots of conns
+	conns    *budget
+	wire     atomic.Int64 // bytes sent or received, retries included, for conns
+	opt      Options      // q.mu for MaxConnections and PartsPerFile
+	jr       *journal     // nil without a JournalDir
 	lim      [2]*rate.Limiter
 	openFile func(name string) (partialFile, error) // tests replace it
 
@@ -37,6 +41,7 @@ type Queue struct {
 	closed     bool
 	changed    chan struct{} // closed and replaced on every state change
 	gen        uint64        // bumped on every change the journal should see
+	seq        uint64        // the prio of the last job started
 	journalErr error
 }
 
@@ -55,8 +60,10 @@ func NewQueue(r Remote, o Options) (q *Queue, warning error, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	conns := newBudget(o.MaxConnections)
 	q = &Queue{
-		r:        r,
+		r:        budgeted{r: r, b: conns},
+		conns:    conns,
 		opt:      o,
 		lim:      [2]*rate.Limiter{newLimiter(o.UploadLimit), newLimiter(o.DownloadLimit)},
 		openFile: openPartial,
@@ -179,28 +186,76 @@ func (q *Queue) add(j *job) error {
 	return nil
 }
 
-// scheduleLocked starts queued jobs, in order, while slots are free. A job
-// whose previous run is still winding down holds its slot and is not
-// started twice.
+// scheduleLocked starts queued jobs, in order, while the connection budget
+// has room after what the running jobs can use (see job.want), and fewer
+// than FilesAtOnce run. A job whose previous run is still winding down
+// counts as running and is not started twice.
 func (q *Queue) scheduleLocked() {
 	if q.closed {
 		return
 	}
-	active := 0
+	active, demand := 0, 0
 	for _, j := range q.jobs {
 		if j.stopped != nil {
 			active++
+			demand += max(1, j.want)
 		}
 	}
+	limit := q.conns.current()
 	for _, j := range q.jobs {
+		if j.state != Queued || j.stopped != nil {
+			continue
+		}
 		if active >= q.opt.FilesAtOnce {
 			return
 		}
-		if j.state == Queued && j.stopped == nil {
-			q.startLocked(j)
-			active++
+		if demand >= limit {
+			q.conns.markBound()
+			return
 		}
+		q.startLocked(j)
+		active++
+		demand++
 	}
+}
+
+// startPieces notes that j has n parts or ranges to send or fetch,
+// perFile at a time: it wants that many connections, up to perFile.
+func (q *Queue) startPieces(j *job, n, perFile int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	j.pending, j.perFile = n, perFile
+	j.want = max(1, min(n, perFile))
+}
+
+// pieceDone notes that one of j's parts or ranges is done, and starts
+// queued jobs when what j wants now leaves room in the budget.
+func (q *Queue) pieceDone(j *job) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	j.pending--
+	if want := max(1, min(j.pending, j.perFile)); want < j.want {
+		j.want = want
+		q.scheduleLocked()
+	}
+}
+
+// piecesDone notes that j is past its parts or ranges: it wants one
+// connection, to finish.
+func (q *Queue) piecesDone(j *job) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if j.want > 1 {
+		j.want = 1
+		q.scheduleLocked()
+	}
+}
+
+// partsPerFile is the per-file ceiling for a job starting now.
+func (q *Queue) partsPerFile() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.opt.PartsPerFile
 }
 
 // startLocked runs j in a goroutine of its own.
@@ -211,9 +266,12 @@ func (q *Queue) startLocked(j *job) {
 	j.cancel, j.stopped = cancel, stopped
 	j.runStart = time.Time{}
 	j.clearRetryLocked()
+	q.seq++
+	j.want = 1
+	prio := q.seq
 	go func() {
 		var err error
-		ctx := q.withRetryNotes(ctx, j, jobRequest, "")
+		ctx := q.withRetryNotes(withSlots(ctx, prio), j, jobRequest, "")
 		switch j.dir {
 		case Upload:
 			err = q.upload(ctx, j)
@@ -236,7 +294,7 @@ func (q *Queue) startLocked(j *job) {
 		default:
 			j.state, j.err, j.finished = Failed, err, time.Now()
 		}
-		j.cancel, j.stopped = nil, nil
+		j.cancel, j.stopped, j.want = nil, nil, 0
 		j.clearRetryLocked()
 		close(stopped)
 		q.markDirtyLocked()
@@ -258,6 +316,7 @@ func (q *Queue) Snapshot() Snapshot {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	s := Snapshot{Jobs: make([]JobStatus, 0, len(q.jobs)), JournalErr: q.journalErr}
+	s.Connections, s.MaxConnections, s.InFlight = q.conns.state()
 	var remaining int64
 	for _, j := range q.jobs {
 		st := q.statusLocked(j)
@@ -383,6 +442,9 @@ func (q *Queue) sampler() {
 		case now := <-t.C:
 			q.mu.Lock()
 			q.sampleLocked(now)
+			if q.conns.tick(now, q.wire.Load()) {
+				q.scheduleLocked()
+			}
 			q.mu.Unlock()
 		}
 	}

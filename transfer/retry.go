@@ -24,6 +24,9 @@ const jobRequest = 0
 // "bytes 64-128 MiB", or "" for the whole job) on j.
 func (q *Queue) withRetryNotes(ctx context.Context, j *job, key int64, what string) context.Context {
 	return store.WithRetryNotice(ctx, func(r store.Retry) {
+		if errors.Is(r.Err, store.ErrThrottled) {
+			q.conns.throttle()
+		}
 		q.noteRetry(j, key, retrySentence(what, r.Reason, r.Attempt+1, r.Max))
 	})
 }

@@ -95,6 +95,7 @@ func (q *Queue) putSingle(ctx context.Context, j *job, st *upState, src source) 
 	err := retryStalls(ctx, st.Bucket, st.Key, q.stallNotes(j, jobRequest, ""), func(ctx context.Context, dog *watchdog) error {
 		// Put reads the body once for its MD5 before sending it: skip 1.
 		body := newPartBody(ctx, io.NewSectionReader(src.f, 0, src.size), &j.done, q.lim[Upload], dog, 1)
+		body.wire = &q.wire
 		_, err := q.r.Put(ctx, store.PutInput{
 			Bucket: st.Bucket, Key: st.Key, Body: body, Modified: src.mtime, SSE: st.SSE,
 		})
@@ -134,7 +135,7 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 		q.update(func() { j.up.UploadID, j.up.PartSize, j.up.Parts = id, st.PartSize, nil })
 	}
 	j.done.Store(st.doneBytes())
-	err := q.eachMissingPart(ctx, src.size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
+	err := q.eachMissingPart(ctx, j, src.size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
 		return q.sendPart(ctx, j, st.Bucket, st.Key, st.UploadID, n, src, off, size)
 	})
 	if err != nil {
@@ -150,16 +151,28 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 }
 
 // eachMissingPart runs send for every part of an object of size bytes cut
-// into partSize pieces that have does not hold, PartsPerFile at a time, and
-// returns the first error. Parts are numbered from 1.
-func (q *Queue) eachMissingPart(ctx context.Context, size, partSize int64, have []store.Part, send func(ctx context.Context, n int32, off, length int64) error) error {
+// into partSize pieces that have does not hold, in order, up to
+// PartsPerFile at a time (each request also waits for a slot of the
+// connection budget), and returns the first error. Parts are numbered
+// from 1. It keeps j.want up to date as parts finish.
+func (q *Queue) eachMissingPart(ctx context.Context, j *job, size, partSize int64, have []store.Part, send func(ctx context.Context, n int32, off, length int64) error) error {
 	done := make(map[int32]bool, len(have))
 	for _, p := range have {
 		done[p.Number] = true
 	}
+	count := partCount(size, partSize)
+	missing := 0
+	for i := range count {
+		if !done[int32(i+1)] {
+			missing++
+		}
+	}
+	perFile := q.partsPerFile()
+	q.startPieces(j, missing, perFile)
+	defer q.piecesDone(j)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(q.opt.PartsPerFile)
-	for i := range partCount(size, partSize) {
+	g.SetLimit(perFile)
+	for i := range count {
 		n := int32(i + 1)
 		if done[n] {
 			continue
@@ -168,7 +181,13 @@ func (q *Queue) eachMissingPart(ctx context.Context, size, partSize int64, have 
 			break
 		}
 		off, length := pieceAt(i, size, partSize)
-		g.Go(func() error { return send(gctx, n, off, length) })
+		g.Go(func() error {
+			if err := send(gctx, n, off, length); err != nil {
+				return err
+			}
+			q.pieceDone(j)
+			return nil
+		})
 	}
 	return g.Wait()
 }
@@ -196,6 +215,7 @@ func (q *Queue) sendPart(ctx context.Context, j *job, bucket, key, uploadID stri
 	ctx = q.withRetryNotes(ctx, j, int64(n), what)
 	err = retryStalls(ctx, bucket, key, q.stallNotes(j, int64(n), what), func(ctx context.Context, dog *watchdog) error {
 		body := newPartBody(ctx, io.NewSectionReader(src.f, off, size), &j.done, q.lim[Upload], dog, 0)
+		body.wire = &q.wire
 		var err error
 		etag, err = q.r.UploadPart(ctx, bucket, key, uploadID, n, body, size, sum)
 		if err != nil {
