@@ -85,7 +85,9 @@ type browser struct {
 	// settings); onSubfolders feeds the folder tree; onSelect the selection.
 	onFolder     func(Location)
 	onSubfolders func(bucket, prefix string, sub []string, done bool)
-	onSelect     func([]store.Object)
+	onSelect     func(bucket string, sel []store.Object)
+	// onExact is told when exact sizes and times are switched on or off.
+	onExact func(on bool)
 	// onMenu opens the context menu of the selection at a position.
 	onMenu func(fyne.Position)
 	// onDelete deletes the selection (forGood: every version), onRename
@@ -174,6 +176,9 @@ func newBrowser() *browser {
 		b.exact = on
 		b.table.Refresh()
 		b.updateStatus()
+		if b.onExact != nil {
+			b.onExact(on)
+		}
 	})
 	nav := container.NewHBox(b.backBtn, b.fwdBtn, b.upBtn, b.refreshBtn)
 	b.actions = container.NewHBox()

@@ -138,14 +138,16 @@ func editedMetadata(rows []metaEntry, old map[string]string) (map[string]string,
 // propertiesDialog shows and edits one file's properties. Its fields
 // belong to the Fyne goroutine; r, bucket and key never change.
 type propertiesDialog struct {
-	w      *Window
 	r      Remote
 	bucket string
 	key    string
-	ctx    context.Context // ends when the dialog closes
-	cancel context.CancelFunc
-	props  store.Properties // as last read
-	loaded bool
+	public bool // the bucket is public-read: its S3 URL needs no signature
+	// onSaved is told that bucket/key has a new version (edited details).
+	onSaved func(bucket, key string)
+	ctx     context.Context // ends when the dialog closes
+	cancel  context.CancelFunc
+	props   store.Properties // as last read
+	loaded  bool
 
 	status      *widget.Label // loading, or why the properties are missing
 	facts       *fyne.Container
@@ -190,14 +192,25 @@ func (w *Window) openProperties() *propertiesDialog {
 	if w.remote == nil {
 		return nil
 	}
-	p := newPropertiesDialog(w, w.remote, w.browser.loc.Bucket, sel[0])
+	bucket := w.browser.loc.Bucket
+	p := newPropertiesDialog(w.win, w.remote, bucket, w.sidebar.visibility(bucket) == store.PublicRead, sel[0])
+	p.onSaved = func(bucket, key string) {
+		if l := w.browser.loc; l.Bucket == bucket && l.Prefix == dirOf(key) {
+			w.browser.refresh()
+		}
+		if w.versions.shows(bucket, key) {
+			w.versions.reload()
+		}
+	}
 	w.dlg.present(p.dlg, nil)
 	go p.loadAsync(p.ctx)
 	return p
 }
 
-func newPropertiesDialog(w *Window, r Remote, bucket string, o store.Object) *propertiesDialog {
-	p := &propertiesDialog{w: w, r: r, bucket: bucket, key: o.Key}
+// newPropertiesDialog builds the dialog of o over win; the caller presents
+// it and starts loadAsync.
+func newPropertiesDialog(win fyne.Window, r Remote, bucket string, public bool, o store.Object) *propertiesDialog {
+	p := &propertiesDialog{r: r, bucket: bucket, key: o.Key, public: public}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.status = widget.NewLabel("Loading…")
 	p.status.Wrapping = fyne.TextWrapWord
@@ -238,7 +251,7 @@ func newPropertiesDialog(w *Window, r Remote, bucket string, o store.Object) *pr
 	right := container.NewBorder(bold("Preview"), nil, nil, nil, p.previewBox)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.55
-	p.dlg = dialog.NewCustom("Properties of "+path.Base(o.Key), "Close", split, w.win)
+	p.dlg = dialog.NewCustom("Properties of "+path.Base(o.Key), "Close", split, win)
 	p.dlg.SetOnClosed(p.cancel)
 	p.dlg.Resize(fyne.NewSize(1000, 680))
 	return p
@@ -287,7 +300,7 @@ func (p *propertiesDialog) show(props store.Properties, v propertyView) {
 		copyURL.SetText("Copied")
 	})
 	url := container.NewBorder(nil, nil, nil, copyURL, valueLabel(v.url))
-	if p.w.sidebar.visibility(p.bucket) != store.PublicRead {
+	if !p.public {
 		hint := widget.NewLabel("The bucket is private: this address needs a signed link (Share…).")
 		hint.Wrapping = fyne.TextWrapWord
 		hint.Importance = widget.LowImportance
@@ -401,15 +414,10 @@ func (p *propertiesDialog) saveAsync(ctx context.Context, contentType string, me
 	})
 }
 
-// afterSave shows the new version in the folder and version panel when
-// they show the file.
+// afterSave tells onSaved that the file has a new version.
 func (p *propertiesDialog) afterSave() {
-	b, vp := p.w.browser, p.w.versions
-	if b.loc.Bucket == p.bucket && b.loc.Prefix == dirOf(p.key) {
-		b.refresh()
-	}
-	if vp.bucket == p.bucket && vp.key == p.key {
-		vp.reload()
+	if p.onSaved != nil {
+		p.onSaved(p.bucket, p.key)
 	}
 }
 

@@ -24,7 +24,6 @@ const maxSearchResults = 10_000
 // streaming the matches in page by page. Its fields belong to the Fyne
 // goroutine; r, bucket and prefix never change.
 type searchDialog struct {
-	w      *Window
 	r      Remote
 	bucket string
 	prefix string
@@ -43,6 +42,9 @@ type searchDialog struct {
 	status    *widget.Label
 	list      *widget.List
 	dlg       dialog.Dialog
+
+	// onOpen shows a chosen result: loc is its folder with Key set.
+	onOpen func(loc Location)
 }
 
 // showSearch opens the search of the current folder.
@@ -56,7 +58,7 @@ func (w *Window) openSearch() *searchDialog {
 		w.dlg.showInfo("Search", "Open a bucket first, then search it.")
 		return nil
 	}
-	s := &searchDialog{w: w, r: w.remote, bucket: loc.Bucket, prefix: loc.Prefix, chosen: -1}
+	s := &searchDialog{r: w.remote, bucket: loc.Bucket, prefix: loc.Prefix, chosen: -1, onOpen: w.browser.open}
 	where := loc.Folder().String()
 	s.entry = widget.NewEntry()
 	s.entry.SetPlaceHolder("name contains…")
@@ -215,7 +217,9 @@ func (s *searchDialog) openChosen() {
 	}
 	key := s.results[s.chosen].Key
 	s.dlg.Hide()
-	s.w.browser.open(Location{Bucket: s.bucket, Prefix: dirOf(key), Key: key})
+	if s.onOpen != nil {
+		s.onOpen(Location{Bucket: s.bucket, Prefix: dirOf(key), Key: key})
+	}
 }
 
 func (s *searchDialog) createRow() fyne.CanvasObject { return newSearchRow(s) }

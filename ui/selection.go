@@ -105,6 +105,6 @@ func (b *browser) selectionChanged() {
 	b.table.Refresh()
 	b.updateStatus()
 	if b.onSelect != nil {
-		b.onSelect(b.selection())
+		b.onSelect(b.loc.Bucket, b.selection())
 	}
 }

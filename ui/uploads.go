@@ -95,14 +95,14 @@ func (w *Window) showUnfinished() {
 		w.dlg.showInfo("Unfinished uploads", "Open a bucket first.")
 		return
 	}
-	v := &unfinishedView{w: w, r: r, bucket: bucket, picked: map[string]bool{}}
+	v := &unfinishedView{dlg: w.dlg, r: r, bucket: bucket, picked: map[string]bool{}}
 	v.build()
 	v.reloadAsync("")
 }
 
 // unfinishedView is the dialog listing a bucket's unfinished uploads.
 type unfinishedView struct {
-	w      *Window
+	dlg    *dialogs
 	r      Remote
 	bucket string
 	ups    []unfinishedUpload
@@ -152,9 +152,9 @@ func (v *unfinishedView) build() {
 	intro := widget.NewLabel("Uploads that were started but never finished, by Haul or any other tool. B2 bills the parts they hold until they are aborted.")
 	intro.Wrapping = fyne.TextWrapWord
 	v.d = dialog.NewCustom("Unfinished uploads in "+v.bucket, "Close",
-		container.NewBorder(container.NewVBox(intro, v.status), controls, nil, nil, v.list), v.w.win)
+		container.NewBorder(container.NewVBox(intro, v.status), controls, nil, nil, v.list), v.dlg.win)
 	v.d.Resize(fyne.NewSize(760, 460))
-	v.w.dlg.present(v.d, nil)
+	v.dlg.present(v.d, nil)
 	v.updateButtons()
 }
 
@@ -204,7 +204,7 @@ func (v *unfinishedView) confirmAbort(ups []unfinishedUpload) {
 		v.status.SetText("Nothing to abort.")
 		return
 	}
-	v.w.dlg.askDangerous("Abort "+plural(len(ups), "upload")+"?",
+	v.dlg.askDangerous("Abort "+plural(len(ups), "upload")+"?",
 		"The parts they uploaded so far are deleted. This cannot be undone, and a transfer still running in another tool will fail.",
 		"Abort "+plural(len(ups), "upload"),
 		func() {

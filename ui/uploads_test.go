@@ -47,7 +47,7 @@ func TestUnfinishedUploadsListAndAbort(t *testing.T) {
 	h.waitDone("")
 	var v *unfinishedView
 	h.ui(func() {
-		v = &unfinishedView{w: h.w, r: h.w.remote, bucket: bucket, picked: map[string]bool{}}
+		v = &unfinishedView{dlg: h.w.dlg, r: h.w.remote, bucket: bucket, picked: map[string]bool{}}
 		v.build()
 		v.reloadAsync("")
 	})

@@ -24,10 +24,20 @@ import (
 // lists versions: every listing is a billable call.
 const versionsDelay = 300 * time.Millisecond
 
+// versionLister is what the version panel needs of B2; *store.Client has
+// it. Safe for concurrent use.
+type versionLister interface {
+	// KeyVersions lists one page of the versions and delete markers of
+	// exactly key, newest first; token continues a listing.
+	KeyVersions(ctx context.Context, bucket, key, token string) (store.VersionPage, error)
+}
+
 // versionPanel shows every version of the selected file, newest first,
-// delete markers included, page by page.
+// delete markers included, page by page. What a person does with a version
+// goes out through the onXxx callbacks.
 type versionPanel struct {
-	w        *Window
+	r        versionLister // nil while no account is open
+	exact    bool          // exact sizes and times
 	bucket   string
 	key      string
 	versions []store.Version
@@ -41,10 +51,14 @@ type versionPanel struct {
 	list    *widget.List
 	more    *widget.Button
 	content fyne.CanvasObject
+
+	// onDownload, onShare, onRestore and onDelete act on one version of
+	// the file shown (onDelete also takes delete markers, to undelete).
+	onDownload, onShare, onRestore, onDelete func(bucket string, v store.Version)
 }
 
-func newVersionPanel(w *Window) *versionPanel {
-	p := &versionPanel{w: w}
+func newVersionPanel() *versionPanel {
+	p := &versionPanel{}
 	p.title = widget.NewLabelWithStyle("Versions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	p.title.Truncation = fyne.TextTruncateEllipsis
 	p.status = widget.NewLabel("Select a file to see its versions.")
@@ -56,9 +70,25 @@ func newVersionPanel(w *Window) *versionPanel {
 	return p
 }
 
+// setRemote switches accounts: nothing is shown until a file is chosen.
+func (p *versionPanel) setRemote(r versionLister) {
+	p.r = r
+	p.show("", "")
+}
+
+// setExact shows exact sizes and times, or humanized ones.
+func (p *versionPanel) setExact(on bool) {
+	p.exact = on
+	p.list.Refresh()
+}
+
+// shows reports whether the panel lists key of bucket.
+func (p *versionPanel) shows(bucket, key string) bool {
+	return p.key != "" && p.bucket == bucket && p.key == key
+}
+
 // follow shows the versions of the selection when it is one file.
-func (p *versionPanel) follow(sel []store.Object) {
-	bucket := p.w.browser.loc.Bucket
+func (p *versionPanel) follow(bucket string, sel []store.Object) {
 	if len(sel) != 1 || sel[0].IsFolder {
 		p.show("", "")
 		return
@@ -103,7 +133,7 @@ func (p *versionPanel) loadMore() { p.loadAsync(p.next) }
 
 // loadAsync lists one page of the file's versions and appends it.
 func (p *versionPanel) loadAsync(token string) {
-	r := p.w.remote
+	r := p.r
 	if r == nil || p.loading {
 		return
 	}
@@ -184,7 +214,7 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	detail := bottom.Objects[0].(*widget.Label)
 	buttons := bottom.Objects[1].(*fyne.Container).Objects
 
-	exact := p.w.browser.exact
+	exact := p.exact
 	if exact {
 		when.SetText(v.Modified.Local().Format("2006-01-02 15:04:05 MST"))
 	} else {
@@ -218,12 +248,20 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		fyne.CurrentApp().Clipboard().SetContent(v.VersionID)
 		p.status.SetText("Version ID copied.")
 	}
-	down.OnTapped = func() { p.w.downloadVersion(p.bucket, v) }
+	bucket := p.bucket
+	act := func(fn func(string, store.Version)) func() {
+		return func() {
+			if fn != nil {
+				fn(bucket, v)
+			}
+		}
+	}
+	down.OnTapped = act(p.onDownload)
 	share := buttons[btnShare].(*widget.Button)
-	share.OnTapped = func() { p.w.showShare([]shareTarget{{Key: v.Key, VersionID: v.VersionID}}) }
+	share.OnTapped = act(p.onShare)
 	setVisible(share, !v.DeleteMarker)
-	restore.OnTapped = func() { p.w.restoreAsync(p.bucket, v, p.reload) }
-	del.OnTapped = func() { p.w.confirmDeleteVersion(p.bucket, v, p.reload) }
+	restore.OnTapped = act(p.onRestore)
+	del.OnTapped = act(p.onDelete)
 	setVisible(down, !v.DeleteMarker)
 	setVisible(restore, !v.DeleteMarker && !v.IsLatest)
 	if v.DeleteMarker {

@@ -103,7 +103,14 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w := &Window{win: a.NewWindow("Haul"), deps: d, browser: newBrowser(), sidebar: newSidebar(), transfers: newTransfersPanel()}
 	w.win.SetIcon(a.Metadata().Icon)
 	w.dlg = &dialogs{win: w.win}
-	w.versions = newVersionPanel(w)
+	w.versions = newVersionPanel()
+	w.versions.onDownload = w.downloadVersion
+	w.versions.onShare = func(_ string, v store.Version) {
+		w.showShare([]shareTarget{{Key: v.Key, VersionID: v.VersionID}})
+	}
+	w.versions.onRestore = func(bucket string, v store.Version) { w.restoreAsync(bucket, v, w.versions.reload) }
+	w.versions.onDelete = func(bucket string, v store.Version) { w.confirmDeleteVersion(bucket, v, w.versions.reload) }
+	w.browser.onExact = w.versions.setExact
 	w.sidebar.onOpen = w.browser.open
 	w.browser.onSelect = w.versions.follow
 	w.browser.onFolder = w.folderOpened
@@ -271,6 +278,7 @@ func (w *Window) switchAccount(a store.Account, loc Location) {
 	w.accountSelect.SetSelected(accountLabel(a))
 	w.showBanner(a)
 	w.browser.setRemote(nil)
+	w.versions.setRemote(nil)
 	w.sidebar.setRemote(nil, "")
 	w.remote, w.queue = nil, nil
 	w.transfers.setQueue(nil)
@@ -308,6 +316,7 @@ func (w *Window) switchAccount(a store.Account, loc Location) {
 			}
 			w.sidebar.setRemote(r, restricted)
 			w.browser.setRemote(r)
+			w.versions.setRemote(r)
 			switch {
 			case loc.Bucket != "":
 			case restricted != "":
@@ -504,7 +513,7 @@ func (w *Window) afterJobs(s transfer.Snapshot, finished []transfer.JobStatus) {
 		if into(j) {
 			w.stale = true
 		}
-		if j.Dir == transfer.Copy && j.Bucket == w.versions.bucket && (j.Key == w.versions.key || j.Source == w.versions.key) {
+		if j.Dir == transfer.Copy && (w.versions.shows(j.Bucket, j.Key) || w.versions.shows(j.Bucket, j.Source)) {
 			w.versions.reload()
 		}
 	}
