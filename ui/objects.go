@@ -64,9 +64,11 @@ func (w *Window) deleteSelected(forGood bool) {
 	if len(files)+len(folders) == 1 {
 		want = path.Base(strings.TrimSuffix(sel[0].Key, "/"))
 	}
-	w.dlg.confirmTyped("Delete "+what+" for good?",
-		"Every version of "+what+" is removed from B2, folders with everything in them. This cannot be undone.",
-		want, "Delete for good", run)
+	msg := "Every version of " + what + " is removed from B2. This cannot be undone."
+	if len(folders) > 0 {
+		msg = "Every version of " + what + " is removed from B2, with everything in the folders. This cannot be undone."
+	}
+	w.dlg.confirmTyped("Delete "+what+" for good?", msg, want, "Delete for good", run)
 }
 
 func describe(files, folders int) string {
