@@ -51,7 +51,6 @@ func newJobRowView(p *transfersPanel) *jobRowView {
 	v.name.Truncation = fyne.TextTruncateEllipsis
 	v.detail.Truncation = fyne.TextTruncateEllipsis
 	v.where.Truncation = fyne.TextTruncateEllipsis
-	v.where.Importance = widget.LowImportance
 	v.where.SizeName = theme.SizeNameCaptionText
 	v.note.Wrapping = fyne.TextWrapWord
 	for _, b := range []*widget.Button{v.open, v.front, v.retry, v.pause, v.cancel} {
