@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -96,8 +97,9 @@ func (c *Client) CreateMultipart(ctx context.Context, bucket, key string, o Uplo
 // *io.SectionReader over the file, for instance). md5sum is the raw 16-byte
 // MD5 of those bytes, computed by the caller while it read them; B2 checks
 // it and refuses a part that does not match. The SDK seeks body back to
-// where it stood to retry, so the part is never held in memory; body is
-// read at least twice over plain http (once to sign it). Sending a part
+// where it stood to retry, so the part is never held in memory. Over https
+// the body is read once, to send it (see unsignedPayload); over plain http
+// (loopback only) twice, once to sign it. Sending a part
 // number again replaces that part. It returns the part's ETag, quoted, for
 // CompleteMultipart. Safe for concurrent use, one call per part.
 func (c *Client) UploadPart(ctx context.Context, bucket, key, uploadID string, number int32, body io.ReadSeeker, size int64, md5sum []byte) (etag string, err error) {
@@ -118,11 +120,27 @@ func (c *Client) UploadPart(ctx context.Context, bucket, key, uploadID string, n
 		Body:          body,
 		ContentLength: aws.Int64(size),
 		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(md5sum)),
-	})
+	}, c.unsignedPayload)
 	if err != nil {
 		return "", wrapErr(op, bucket, key, err)
 	}
 	return aws.ToString(out.ETag), nil
+}
+
+// unsignedPayload makes an upload over https sign its headers but not its
+// body (x-amz-content-sha256: UNSIGNED-PAYLOAD), as B2 accepts: SigV4 would
+// otherwise read the whole body once more for its SHA-256 before sending
+// it, where Content-MD5 already lets B2 check what it receives and TLS
+// protects it on the way. The SDK already chooses this for PutObject and
+// UploadPart over TLS (UseDynamicPayloadSigningMiddleware); saying so here
+// keeps it when the SDK changes its mind. Over plain http, which Haul allows
+// only on loopback, the payload stays signed: without TLS the signature is
+// what ties the body to the request, and the SDK signs it by default there.
+func (c *Client) unsignedPayload(o *s3.Options) {
+	if c.endpoint.Scheme != "https" {
+		return
+	}
+	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 }
 
 // ListParts returns the parts of an upload that the server holds, sorted by

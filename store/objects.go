@@ -49,7 +49,8 @@ type PutInput struct {
 }
 
 // Put uploads a file of at most 5 GB in one request, with Content-MD5 so B2
-// verifies what it receives.
+// verifies what it receives. Over https the body is read twice (MD5, send),
+// its SHA-256 is not computed (see unsignedPayload).
 func (c *Client) Put(ctx context.Context, in PutInput) (Object, error) {
 	if err := ValidateKey(in.Key); err != nil {
 		return Object{}, &Error{Op: "upload", Bucket: in.Bucket, Key: in.Key, Kind: ErrInvalidName, Message: err.Error(), Err: err}
@@ -91,7 +92,7 @@ func (c *Client) Put(ctx context.Context, in PutInput) (Object, error) {
 	if in.SSE {
 		req.ServerSideEncryption = types.ServerSideEncryptionAes256
 	}
-	out, err := c.s3.PutObject(ctx, req)
+	out, err := c.s3.PutObject(ctx, req, c.unsignedPayload)
 	if err != nil {
 		return Object{}, wrapErr("upload", in.Bucket, in.Key, err)
 	}

@@ -3,7 +3,6 @@ package transfer
 import (
 	"context"
 	"crypto/md5"
-	"crypto/sha1"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -119,12 +118,15 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 			return err
 		}
 	}
+	var sums [][md5.Size]byte // of a fresh upload's parts, from the hash pass
 	if st.UploadID == "" {
-		sum, err := hashFile(ctx, src, sha1.New())
+		st.PartSize = partSizeFor(src.size, q.opt.PartSize)
+		var sum []byte
+		var err error
+		sum, sums, err = hashParts(ctx, src, st.PartSize)
 		if err != nil {
 			return err
 		}
-		st.PartSize = partSizeFor(src.size, q.opt.PartSize)
 		id, err := q.r.CreateMultipart(ctx, st.Bucket, st.Key, store.UploadOptions{
 			Modified: src.mtime, SSE: st.SSE, Metadata: map[string]string{metaSHA1: hex.EncodeToString(sum)},
 		})
@@ -136,7 +138,11 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 	}
 	j.done.Store(st.doneBytes())
 	err := q.eachMissingPart(ctx, j, src.size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
-		return q.sendPart(ctx, j, st.Bucket, st.Key, st.UploadID, n, src, off, size)
+		var sum []byte
+		if sums != nil {
+			sum = sums[n-1][:]
+		}
+		return q.sendPart(ctx, j, st.Bucket, st.Key, st.UploadID, n, src, off, size, sum)
 	})
 	if err != nil {
 		return err
@@ -203,17 +209,20 @@ func (q *Queue) complete(ctx context.Context, bucket, key, uploadID string, size
 	return err
 }
 
-// sendPart sends part n (bytes off to off+size of the file) and records it
-// in the journal before it counts as done.
-func (q *Queue) sendPart(ctx context.Context, j *job, bucket, key, uploadID string, n int32, src source, off, size int64) error {
-	sum, err := hashSection(ctx, src, off, size, md5.New())
-	if err != nil {
-		return err
+// sendPart sends part n (bytes off to off+size of the file), whose MD5 is
+// sum (nil: read the part for it first), and records it in the journal
+// before it counts as done.
+func (q *Queue) sendPart(ctx context.Context, j *job, bucket, key, uploadID string, n int32, src source, off, size int64, sum []byte) error {
+	if sum == nil {
+		var err error
+		if sum, err = hashSection(ctx, src, off, size, md5.New()); err != nil {
+			return err
+		}
 	}
 	var etag string
 	what := "part " + strconv.Itoa(int(n))
 	ctx = q.withRetryNotes(ctx, j, int64(n), what)
-	err = retryStalls(ctx, bucket, key, q.stallNotes(j, int64(n), what), func(ctx context.Context, dog *watchdog) error {
+	err := retryStalls(ctx, bucket, key, q.stallNotes(j, int64(n), what), func(ctx context.Context, dog *watchdog) error {
 		body := newPartBody(ctx, io.NewSectionReader(src.f, off, size), &j.done, q.lim[Upload], dog, 0)
 		body.wire = &q.wire
 		var err error
@@ -372,11 +381,6 @@ func abortUpload(ctx context.Context, r Remote, bucket, key, uploadID string) er
 		}
 		delay *= 2
 	}
-}
-
-// hashFile hashes the whole file.
-func hashFile(ctx context.Context, src source, h hash.Hash) ([]byte, error) {
-	return hashSection(ctx, src, 0, src.size, h)
 }
 
 // hashSection hashes size bytes of the file from off, streaming through one
