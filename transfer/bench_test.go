@@ -88,14 +88,41 @@ func benchDownload(b *testing.B, size int64, o Options) {
 }
 
 // BenchmarkUpload1GiB uploads a 1 GiB file with the default options: 16
-// parts of 64 MiB, 4 at a time, plus the SHA-1 pass for large_file_sha1.
+// parts of 64 MiB, up to 8 at a time within the budget, after the hash
+// pass (SHA-1 for large_file_sha1 and each part's MD5).
 func BenchmarkUpload1GiB(b *testing.B) { benchUpload(b, 1<<30, DefaultOptions()) }
 
 // BenchmarkUpload4GiB shows that the heap does not grow with the file.
 func BenchmarkUpload4GiB(b *testing.B) { benchUpload(b, 4<<30, DefaultOptions()) }
 
+// BenchmarkUploadHighBudget uploads 1 GiB and 10 GiB with the budget at
+// its largest ceiling (128) and 32 parts of 64 MiB in flight, and reports
+// the peak heap: it must stay under 64 MiB whatever the budget. The 10 GiB
+// file takes 10 GiB of temporary disk.
+func BenchmarkUploadHighBudget(b *testing.B) {
+	for _, size := range []int64{1 << 30, 10 << 30} {
+		b.Run(fmt.Sprintf("%dGiB", size>>30), func(b *testing.B) {
+			o := DefaultOptions()
+			o.MaxConnections, o.PartsPerFile = maxConnections, maxPartsPerFile
+			c, bucket := benchEnv(b)
+			q := benchQueue(b, c, o)
+			fullBudget(q)
+			local := filepath.Join(b.TempDir(), "big.bin")
+			writeRandom(b, local, size, 5)
+			b.SetBytes(size)
+			stop := heapPeak()
+			i := 0
+			for b.Loop() {
+				upload(b, q, bucket, local, fmt.Sprintf("big-%d.bin", i))
+				i++
+			}
+			report(b, size, stop())
+		})
+	}
+}
+
 // BenchmarkDownload1GiB downloads a 1 GiB object with the default options:
-// 16 ranges of 64 MiB, 4 at a time, each synced, then the SHA-1 check.
+// 16 ranges of 64 MiB, up to 8 at a time, each synced, then the SHA-1 check.
 func BenchmarkDownload1GiB(b *testing.B) { benchDownload(b, 1<<30, DefaultOptions()) }
 
 // BenchmarkPartSize compares part sizes for 1 GiB each way, the data behind
@@ -178,20 +205,26 @@ func BenchmarkSingleGet1GiB(b *testing.B) {
 }
 
 // BenchmarkUploadFolder1000x64KiB uploads a folder of 1,000 files of 64 KiB
-// (PlanUpload, then one job per file, 4 at a time) and reports files/s.
-func BenchmarkUploadFolder1000x64KiB(b *testing.B) {
+// (PlanUpload, then one job per file, as many at once as the connection
+// budget allows) and reports files/s.
+func BenchmarkUploadFolder1000x64KiB(b *testing.B) { benchFolder(b, 1000) }
+
+// BenchmarkUploadFolder300x64KiB is issue 9's folder workload on loopback.
+func BenchmarkUploadFolder300x64KiB(b *testing.B) { benchFolder(b, 300) }
+
+func benchFolder(b *testing.B, n int) {
 	c, bucket := benchEnv(b)
 	q := benchQueue(b, c, DefaultOptions())
 	dir := filepath.Join(b.TempDir(), "folder")
-	for i := range 1000 {
+	for i := range n {
 		writeRandom(b, filepath.Join(dir, fmt.Sprintf("f%04d.bin", i)), 64<<10, uint64(i))
 	}
-	b.SetBytes(1000 * 64 << 10)
+	b.SetBytes(int64(n) * 64 << 10)
 	stop := heapPeak()
 	i := 0
 	for b.Loop() {
 		reqs, rejected, err := PlanUpload([]string{dir}, bucket, fmt.Sprintf("run%d", i))
-		if err != nil || len(rejected) != 0 || len(reqs) != 1000 {
+		if err != nil || len(rejected) != 0 || len(reqs) != n {
 			b.Fatalf("PlanUpload: %d, %v, %v", len(reqs), rejected, err)
 		}
 		ids := make([]JobID, len(reqs))
@@ -206,6 +239,6 @@ func BenchmarkUploadFolder1000x64KiB(b *testing.B) {
 		q.ClearFinished()
 		i++
 	}
-	b.ReportMetric(1000*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
 	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
 }
