@@ -104,7 +104,7 @@ func (w *Window) upload(paths []string, target Location) {
 
 // existingKeys finds which keys under target the dropped items would
 // overwrite: one listing per dropped folder, one single-key listing per file.
-func existingKeys(ctx context.Context, r Remote, target Location, paths []string) (map[string]bool, error) {
+func existingKeys(ctx context.Context, r folderLister, target Location, paths []string) (map[string]bool, error) {
 	seen := map[string]bool{}
 	for _, p := range paths {
 		fi, err := os.Stat(p)

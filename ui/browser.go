@@ -19,40 +19,35 @@ import (
 	"github.com/haul-app/haul/store"
 )
 
-// Remote is what the browser needs of a connected account. *store.Client
-// has it; tests may wrap one to count or hold calls.
+// Remote is a connected account: every call the window's parts make,
+// each declared beside the part that makes it. *store.Client has it; tests
+// may wrap one to count or hold calls. All of it is safe for concurrent
+// use.
 type Remote interface {
-	Buckets(ctx context.Context) ([]store.Bucket, error)
-	Bucket(ctx context.Context, name string) (store.Bucket, error)
-	List(ctx context.Context, in store.ListInput) (store.Page, error)
-	MultipartUploads(ctx context.Context, bucket, prefix string) ([]store.MultipartUpload, error)
-	ListParts(ctx context.Context, bucket, key, uploadID string) ([]store.Part, error)
-	AbortMultipart(ctx context.Context, bucket, key, uploadID string) error
-	Head(ctx context.Context, bucket, key, versionID string) (store.ObjectInfo, error)
-	KeyVersions(ctx context.Context, bucket, key, token string) (store.VersionPage, error)
-	DeleteVersion(ctx context.Context, bucket, key, versionID string) error
-	Restore(ctx context.Context, bucket, key, versionID string, progress func(done, total int64)) (store.Object, error)
-	Versions(ctx context.Context, in store.VersionsInput) (store.VersionPage, error)
-	Undelete(ctx context.Context, bucket, key string) (removed int, err error)
-	UndeleteFolder(ctx context.Context, bucket, prefix string, progress func(done, total int)) (undeleted int, failures []store.DeleteFailure, err error)
-	PresignGet(ctx context.Context, bucket, key string, o store.PresignOptions) (link string, expires time.Time, clamped bool, err error)
-	DeleteObjects(ctx context.Context, bucket string, ids []store.ObjectID, progress func(done int)) (int, []store.DeleteFailure, error)
-	DeleteFolder(ctx context.Context, bucket, prefix string, progress func(done int)) (int, []store.DeleteFailure, error)
-	DeleteAll(ctx context.Context, bucket, keyOrPrefix string, prefix bool, progress func(done int)) (int, []store.DeleteFailure, error)
-	Rename(ctx context.Context, bucket, oldKey, newKey string) (store.Object, error)
-	RenameFolder(ctx context.Context, bucket, oldPrefix, newPrefix string, o store.FolderMoveOptions) (moved, handedOff int, err error)
-	NewFolder(ctx context.Context, bucket, prefix string) error
-	CreateBucket(ctx context.Context, name string, v store.Visibility) error
-	DeleteBucket(ctx context.Context, name string) error
-	EmptyBucket(ctx context.Context, name string, progress func(done int)) (int, []store.DeleteFailure, error)
-	SetVisibility(ctx context.Context, name string, v store.Visibility) error
-	Properties(ctx context.Context, bucket, key string) (store.Properties, error)
-	Preview(ctx context.Context, bucket, key, versionID string, max int64) ([]byte, error)
-	UpdateMetadata(ctx context.Context, bucket, key, contentType string, meta map[string]string) (store.Object, error)
-	SearchPage(ctx context.Context, bucket, prefix, sub, token string) (matches []store.Object, next string, err error)
+	folderLister
+	bucketLister
+	bucketManager
+	objectEditor
+	historian
+	versionLister
+	versionEditor
+	linkMaker
+	propertiesRemote
+	searcher
+	uploadCleaner
 }
 
 var _ Remote = (*store.Client)(nil)
+
+// folderLister is what the browser needs to show a folder and, in the
+// past or with deleted files, its versions.
+type folderLister interface {
+	// List returns one page (at most 1,000 entries) of a folder.
+	List(ctx context.Context, in store.ListInput) (store.Page, error)
+	// Versions returns one page of the versions and delete markers under
+	// a prefix.
+	Versions(ctx context.Context, in store.VersionsInput) (store.VersionPage, error)
+}
 
 // snapshotEvery limits how often a loading folder is re-rendered: pages can
 // arrive faster than a person can read, and each snapshot may sort.
@@ -62,7 +57,7 @@ const snapshotEvery = 250 * time.Millisecond
 // forward, up and refresh, a filter, the table and the status bar. All of
 // its fields belong to the Fyne goroutine, except what loadAsync captures.
 type browser struct {
-	remote Remote
+	remote folderLister
 	loc    Location
 	back   []Location
 	fwd    []Location
@@ -208,7 +203,7 @@ func newBrowser() *browser {
 }
 
 // setRemote switches accounts: everything shown belongs to the old one.
-func (b *browser) setRemote(r Remote) {
+func (b *browser) setRemote(r folderLister) {
 	b.stopLoading()
 	b.remote = r
 	b.back, b.fwd = nil, nil
@@ -338,7 +333,7 @@ func (b *browser) stopLoading() {
 // loadAsync pages through a folder (1,000 entries a request), handing the
 // table a fresh snapshot at most every snapshotEvery and on the last page.
 // Leaving the folder cancels ctx, which stops it between or during requests.
-func (b *browser) loadAsync(ctx context.Context, gen int, r Remote, m *folderModel, loc Location, spec sortSpec, filter string) {
+func (b *browser) loadAsync(ctx context.Context, gen int, r folderLister, m *folderModel, loc Location, spec sortSpec, filter string) {
 	token := ""
 	var last time.Time
 	ctx = store.WithRetryNotice(ctx, func(rt store.Retry) {

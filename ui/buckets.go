@@ -174,3 +174,15 @@ func (w *Window) offerEmptyBucket(bucket string) {
 		}()
 	})
 }
+
+// bucketManager is what creating, deleting and publishing buckets needs.
+type bucketManager interface {
+	// CreateBucket makes a bucket with a visibility.
+	CreateBucket(ctx context.Context, name string, v store.Visibility) error
+	// DeleteBucket deletes an empty bucket (store.ErrBucketNotEmpty else).
+	DeleteBucket(ctx context.Context, name string) error
+	// EmptyBucket deletes every version, marker and unfinished upload.
+	EmptyBucket(ctx context.Context, name string, progress func(done int)) (int, []store.DeleteFailure, error)
+	// SetVisibility makes a bucket private or public-read.
+	SetVisibility(ctx context.Context, name string, v store.Visibility) error
+}

@@ -32,7 +32,7 @@ func (m historyMode) versions() bool { return m.deleted || !m.at.IsZero() }
 // loadVersionsAsync lists a folder through its versions (1,000 entries a
 // request), for deleted files or a past moment, handing the table a fresh
 // snapshot at most every snapshotEvery.
-func (b *browser) loadVersionsAsync(ctx context.Context, gen int, r Remote, loc Location, mode historyMode) {
+func (b *browser) loadVersionsAsync(ctx context.Context, gen int, r folderLister, loc Location, mode historyMode) {
 	state := store.NewFolderState(loc.Prefix, mode.at)
 	var folders []string
 	token := ""
@@ -375,4 +375,14 @@ func (w *Window) undeleteFolders(names []string) {
 			w.versions.reload()
 		})
 	}()
+}
+
+// historian is what undeleting and restoring from the past needs.
+type historian interface {
+	// Restore copies an old version on top, as the current one.
+	Restore(ctx context.Context, bucket, key, versionID string, progress func(done, total int64)) (store.Object, error)
+	// Undelete removes the delete markers above a file.
+	Undelete(ctx context.Context, bucket, key string) (removed int, err error)
+	// UndeleteFolder undeletes everything deleted under a prefix.
+	UndeleteFolder(ctx context.Context, bucket, prefix string, progress func(done, total int)) (undeleted int, failures []store.DeleteFailure, err error)
 }

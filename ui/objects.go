@@ -245,3 +245,19 @@ func (w *Window) bulkOne(title string, op func(context.Context) (string, error))
 		})
 	}()
 }
+
+// objectEditor is what deleting, renaming and making folders needs.
+type objectEditor interface {
+	// DeleteObjects hides files behind delete markers, 1,000 a request.
+	DeleteObjects(ctx context.Context, bucket string, ids []store.ObjectID, progress func(done int)) (int, []store.DeleteFailure, error)
+	// DeleteFolder hides every file under a prefix.
+	DeleteFolder(ctx context.Context, bucket, prefix string, progress func(done int)) (int, []store.DeleteFailure, error)
+	// DeleteAll removes every version of a key or a prefix for good.
+	DeleteAll(ctx context.Context, bucket, keyOrPrefix string, prefix bool, progress func(done int)) (int, []store.DeleteFailure, error)
+	// Rename copies a file to a new name and hides the old one.
+	Rename(ctx context.Context, bucket, oldKey, newKey string) (store.Object, error)
+	// RenameFolder moves every file of a folder, handing large ones off.
+	RenameFolder(ctx context.Context, bucket, oldPrefix, newPrefix string, o store.FolderMoveOptions) (moved, handedOff int, err error)
+	// NewFolder makes an empty folder (a .bzEmpty placeholder).
+	NewFolder(ctx context.Context, bucket, prefix string) error
+}

@@ -114,7 +114,7 @@ type previewResult struct {
 
 // loadPreview reads the start of the version info describes (one ranged
 // GET) and decodes it. It blocks on the network and on decoding.
-func loadPreview(ctx context.Context, r Remote, bucket string, info store.ObjectInfo) previewResult {
+func loadPreview(ctx context.Context, r propertiesRemote, bucket string, info store.ObjectInfo) previewResult {
 	kind := kindOf(info.ContentType, info.Key)
 	max := int64(textPreviewMax)
 	switch {

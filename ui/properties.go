@@ -138,7 +138,7 @@ func editedMetadata(rows []metaEntry, old map[string]string) (map[string]string,
 // propertiesDialog shows and edits one file's properties. Its fields
 // belong to the Fyne goroutine; r, bucket and key never change.
 type propertiesDialog struct {
-	r      Remote
+	r      propertiesRemote
 	bucket string
 	key    string
 	public bool // the bucket is public-read: its S3 URL needs no signature
@@ -209,7 +209,7 @@ func (w *Window) openProperties() *propertiesDialog {
 
 // newPropertiesDialog builds the dialog of o over win; the caller presents
 // it and starts loadAsync.
-func newPropertiesDialog(win fyne.Window, r Remote, bucket string, public bool, o store.Object) *propertiesDialog {
+func newPropertiesDialog(win fyne.Window, r propertiesRemote, bucket string, public bool, o store.Object) *propertiesDialog {
 	p := &propertiesDialog{r: r, bucket: bucket, key: o.Key, public: public}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.status = widget.NewLabel("Loading…")
@@ -423,3 +423,13 @@ func (p *propertiesDialog) afterSave() {
 
 // dirOf is the folder of key: everything up to its last "/".
 func dirOf(key string) string { return key[:strings.LastIndex(key, "/")+1] }
+
+// propertiesRemote is what the properties dialog and its preview need.
+type propertiesRemote interface {
+	// Properties reads a file's details and metadata.
+	Properties(ctx context.Context, bucket, key string) (store.Properties, error)
+	// UpdateMetadata stores new details as a new version.
+	UpdateMetadata(ctx context.Context, bucket, key, contentType string, meta map[string]string) (store.Object, error)
+	// Preview reads at most max bytes of a version.
+	Preview(ctx context.Context, bucket, key, versionID string, max int64) ([]byte, error)
+}

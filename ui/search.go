@@ -24,7 +24,7 @@ const maxSearchResults = 10_000
 // streaming the matches in page by page. Its fields belong to the Fyne
 // goroutine; r, bucket and prefix never change.
 type searchDialog struct {
-	r      Remote
+	r      searcher
 	bucket string
 	prefix string
 
@@ -272,4 +272,11 @@ func (r *searchRow) Tapped(*fyne.PointEvent) { r.s.list.Select(r.id) }
 func (r *searchRow) DoubleTapped(*fyne.PointEvent) {
 	r.s.list.Select(r.id)
 	r.s.openChosen()
+}
+
+// searcher is what the search needs.
+type searcher interface {
+	// SearchPage looks at one listing page under prefix for names
+	// containing sub, ignoring case.
+	SearchPage(ctx context.Context, bucket, prefix, sub, token string) (matches []store.Object, next string, err error)
 }

@@ -65,7 +65,7 @@ func parseExpiry(s string) (time.Duration, error) {
 
 // makeLinks builds the links: plain URLs for a public bucket, signed ones
 // otherwise. It blocks on the network (Head, for SSE-C and versions).
-func makeLinks(ctx context.Context, r Remote, acct store.Account, bucket string, public bool, targets []shareTarget, o store.PresignOptions, pin bool) []sharedLink {
+func makeLinks(ctx context.Context, r linkMaker, acct store.Account, bucket string, public bool, targets []shareTarget, o store.PresignOptions, pin bool) []sharedLink {
 	out := make([]sharedLink, len(targets))
 	for i, t := range targets {
 		l := sharedLink{Key: t.Key}
@@ -120,7 +120,7 @@ func linksText(links []sharedLink, firstOnly bool) string {
 // shareDialog shows the links of some files and the buttons that copy
 // them; it makes the links again whenever the choices change.
 type shareDialog struct {
-	r       Remote
+	r       linkMaker
 	acct    store.Account
 	bucket  string
 	public  bool
@@ -408,4 +408,14 @@ func untilText(d time.Duration) string {
 		return fmt.Sprintf("%s and %s", plural(int(d/(24*time.Hour)), "day"), plural(int(d%(24*time.Hour)/time.Hour), "hour"))
 	}
 	return plural(int(d/time.Minute), "minute")
+}
+
+// linkMaker is what sharing needs.
+type linkMaker interface {
+	// Head describes a version (SSE-C files get no link).
+	Head(ctx context.Context, bucket, key, versionID string) (store.ObjectInfo, error)
+	// List pages through a shared folder's files.
+	List(ctx context.Context, in store.ListInput) (store.Page, error)
+	// PresignGet signs a download link for at most 7 days.
+	PresignGet(ctx context.Context, bucket, key string, o store.PresignOptions) (link string, expires time.Time, clamped bool, err error)
 }

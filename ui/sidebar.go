@@ -22,7 +22,7 @@ const treePages = 5
 
 // sidebar holds the bucket list and the folder tree of the chosen bucket.
 type sidebar struct {
-	remote  Remote
+	remote  bucketLister
 	buckets []store.Bucket
 	bucket  string
 	// children maps a folder prefix ("" for the root) to its subfolders;
@@ -126,7 +126,7 @@ func newSidebar() *sidebar {
 }
 
 // setRemote forgets the old account's buckets and lists the new one's.
-func (s *sidebar) setRemote(r Remote, restricted string) {
+func (s *sidebar) setRemote(r bucketLister, restricted string) {
 	s.remote = r
 	s.listGen++
 	s.buckets = nil
@@ -296,4 +296,14 @@ func (s *sidebar) visibility(bucket string) store.Visibility {
 		}
 	}
 	return store.VisibilityUnknown
+}
+
+// bucketLister is what the bucket list and the folder tree need.
+type bucketLister interface {
+	// Buckets lists the account's buckets.
+	Buckets(ctx context.Context) ([]store.Bucket, error)
+	// Bucket describes one bucket, for a key that may not list them all.
+	Bucket(ctx context.Context, name string) (store.Bucket, error)
+	// List returns one page of a folder (the tree's subfolders).
+	List(ctx context.Context, in store.ListInput) (store.Page, error)
 }

@@ -28,7 +28,7 @@ type unfinishedUpload struct {
 
 // loadUnfinished lists a bucket's unfinished uploads and, four at a time,
 // their parts. It blocks on the network.
-func loadUnfinished(ctx context.Context, r Remote, bucket string) ([]unfinishedUpload, error) {
+func loadUnfinished(ctx context.Context, r uploadCleaner, bucket string) ([]unfinishedUpload, error) {
 	ups, err := r.MultipartUploads(ctx, bucket, "")
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func loadUnfinished(ctx context.Context, r Remote, bucket string) ([]unfinishedU
 
 // abortUploads aborts the given uploads, four at a time, and returns how
 // many were aborted and the first error.
-func abortUploads(ctx context.Context, r Remote, bucket string, ups []unfinishedUpload) (int, error) {
+func abortUploads(ctx context.Context, r uploadCleaner, bucket string, ups []unfinishedUpload) (int, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	done := make([]bool, len(ups))
@@ -103,7 +103,7 @@ func (w *Window) showUnfinished() {
 // unfinishedView is the dialog listing a bucket's unfinished uploads.
 type unfinishedView struct {
 	dlg    *dialogs
-	r      Remote
+	r      uploadCleaner
 	bucket string
 	ups    []unfinishedUpload
 	picked map[string]bool // by upload ID
@@ -223,4 +223,14 @@ func (v *unfinishedView) confirmAbort(ups []unfinishedUpload) {
 				})
 			}()
 		})
+}
+
+// uploadCleaner is what the unfinished-uploads view needs.
+type uploadCleaner interface {
+	// MultipartUploads lists unfinished uploads under prefix.
+	MultipartUploads(ctx context.Context, bucket, prefix string) ([]store.MultipartUpload, error)
+	// ListParts lists the parts an upload holds.
+	ListParts(ctx context.Context, bucket, key, uploadID string) ([]store.Part, error)
+	// AbortMultipart discards an upload and its parts.
+	AbortMultipart(ctx context.Context, bucket, key, uploadID string) error
 }

@@ -372,3 +372,11 @@ func (w *Window) confirmDeleteVersion(bucket string, v store.Version, after func
 	}
 	w.dlg.confirmTyped("Delete this version for good?", msg, path.Base(v.Key), "Delete for good", run)
 }
+
+// versionEditor is what the version panel's actions need.
+type versionEditor interface {
+	// DeleteVersion removes one version or delete marker for good.
+	DeleteVersion(ctx context.Context, bucket, key, versionID string) error
+	// Restore copies a version on top, as the current one.
+	Restore(ctx context.Context, bucket, key, versionID string, progress func(done, total int64)) (store.Object, error)
+}
