@@ -1,3 +1,7 @@
+// Uploads and downloads enter the queue here: drops from the desktop, the
+// pickers, names that exist already (replace, skip, keep both) and names
+// refused before anything starts.
+
 package ui
 
 import (

@@ -1,3 +1,6 @@
+// The unfinished multipart uploads of a bucket: listed with what their
+// parts hold, and aborted after asking.
+
 package ui
 
 import (
