@@ -83,6 +83,9 @@ type browser struct {
 	onSelect     func(bucket string, sel []store.Object)
 	// onExact is told when exact sizes and times are switched on or off.
 	onExact func(on bool)
+	// onRestore restores the selection (or everything) of a past view as
+	// current; onUndelete brings back deleted files of the selection.
+	onRestore, onUndelete func()
 	// onMenu opens the context menu of the selection at a position.
 	onMenu func(fyne.Position)
 	// onDelete deletes the selection (forGood: every version), onRename
@@ -120,8 +123,8 @@ type browser struct {
 	deletedChk   *widget.Check
 	historyBar   *fyne.Container
 	historyLabel *widget.Label
-	restoreBtn   *widget.Button // restore from a past moment, wired by the window
-	undeleteBtn  *widget.Button // wired by the window
+	restoreBtn   *widget.Button // restore from a past moment: onRestore
+	undeleteBtn  *widget.Button // onUndelete
 	content      fyne.CanvasObject
 }
 
@@ -159,8 +162,16 @@ func newBrowser() *browser {
 	})
 	b.historyLabel = widget.NewLabel("")
 	b.historyLabel.Importance = widget.WarningImportance
-	b.restoreBtn = widget.NewButtonWithIcon("Restore", theme.HistoryIcon(), nil)
-	b.undeleteBtn = widget.NewButtonWithIcon("Undelete", theme.ContentUndoIcon(), nil)
+	b.restoreBtn = widget.NewButtonWithIcon("Restore", theme.HistoryIcon(), func() {
+		if b.onRestore != nil {
+			b.onRestore()
+		}
+	})
+	b.undeleteBtn = widget.NewButtonWithIcon("Undelete", theme.ContentUndoIcon(), func() {
+		if b.onUndelete != nil {
+			b.onUndelete()
+		}
+	})
 	backToNow := widget.NewButton("Back to now", func() {
 		b.deletedChk.SetChecked(false)
 		b.setHistory(historyMode{})
@@ -501,6 +512,24 @@ func (b *browser) toggleSort(col sortColumn) {
 	}
 	b.reviewAsync()
 }
+
+// setStatus writes a sentence in the status bar (what an action did).
+func (b *browser) setStatus(msg string) { b.status.SetText(msg) }
+
+// addAction puts a button at the end of the toolbar row.
+func (b *browser) addAction(btn *widget.Button) { b.actions.Add(btn) }
+
+// addActionFirst puts a button at the start of the toolbar row.
+func (b *browser) addActionFirst(btn *widget.Button) {
+	b.actions.Objects = append([]fyne.CanvasObject{btn}, b.actions.Objects...)
+	b.actions.Refresh()
+}
+
+// location is the folder (and file) shown.
+func (b *browser) location() Location { return b.loc }
+
+// pastMoment is the moment a past view shows, zero for now.
+func (b *browser) pastMoment() time.Time { return b.mode.at }
 
 func (b *browser) showError(msg string) {
 	b.message.SetText(msg)

@@ -88,7 +88,7 @@ func (w *Window) reloadBuckets(open string) {
 // toggleVisibility makes the current bucket public or private after saying
 // what that means.
 func (w *Window) toggleVisibility() {
-	r, bucket := w.remote, w.browser.loc.Bucket
+	r, bucket := w.remote, w.browser.location().Bucket
 	if r == nil || bucket == "" {
 		return
 	}
@@ -117,7 +117,7 @@ func (w *Window) toggleVisibility() {
 // deleteBucket deletes the current bucket after confirming; a bucket that
 // still holds versions can be emptied first, once its name is typed.
 func (w *Window) deleteBucket() {
-	r, bucket := w.remote, w.browser.loc.Bucket
+	r, bucket := w.remote, w.browser.location().Bucket
 	if r == nil || bucket == "" {
 		return
 	}

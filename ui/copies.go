@@ -22,7 +22,7 @@ func (w *Window) queueCopy(r transfer.CopyRequest) (ok bool) {
 		return false
 	}
 	if _, err := q.AddCopy(r); err != nil {
-		w.browser.status.SetText(Sentence(err))
+		w.browser.setStatus(Sentence(err))
 		return true
 	}
 	w.transfers.show()
@@ -33,6 +33,6 @@ func (w *Window) queueCopy(r transfer.CopyRequest) (ok bool) {
 	case r.Move:
 		what = "Moving " + path.Base(r.SrcKey)
 	}
-	w.browser.status.SetText(what + " inside B2, in the transfer list.")
+	w.browser.setStatus(what + " inside B2, in the transfer list.")
 	return true
 }

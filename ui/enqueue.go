@@ -85,7 +85,7 @@ func (w *Window) upload(paths []string, target Location) {
 		w.dlg.showInfo("Nowhere to upload", "Open a bucket first, then drop files onto it.")
 		return
 	}
-	if !w.browser.mode.at.IsZero() {
+	if !w.browser.pastMoment().IsZero() {
 		w.dlg.showInfo("Read-only view", "This shows the folder as it was. Go back to now to upload into it.")
 		return
 	}
@@ -166,7 +166,7 @@ func (w *Window) resolveUploads(q Queue, reqs []transfer.UploadRequest, existing
 				r.Key = keepBothName(r.Key, taken)
 				existing[r.Key] = true
 			}
-			r.SSE = w.transfers.encrypt.Checked
+			r.SSE = w.transfers.encryptUploads()
 			if _, err := q.AddUpload(r); err != nil {
 				slog.Warn("queue upload", "key", r.Key, "err", err)
 				continue
@@ -247,7 +247,7 @@ func (w *Window) reportRejected(title string, rejected []transfer.Rejected) {
 // chooseUploadFile lets a person tick several local files and folders and
 // uploads them into the current folder (Ctrl+U).
 func (w *Window) chooseUploadFile() {
-	target := w.browser.loc.Folder()
+	target := w.browser.location().Folder()
 	p := newPicker(pickItems, "Upload", func(dir string, picked []string) {
 		fyne.CurrentApp().Preferences().SetString(prefUploadDir, dir)
 		w.upload(picked, target)
@@ -258,7 +258,7 @@ func (w *Window) chooseUploadFile() {
 // chooseUploadFolder lets a person pick one local folder and uploads it
 // whole into the current folder (Ctrl+Shift+U).
 func (w *Window) chooseUploadFolder() {
-	target := w.browser.loc.Folder()
+	target := w.browser.location().Folder()
 	p := newPicker(pickFolder, "Upload this folder", func(dir string, _ []string) {
 		// Next time, open beside it.
 		fyne.CurrentApp().Preferences().SetString(prefUploadDir, filepath.Dir(dir))
@@ -300,8 +300,8 @@ func (w *Window) download(sel []store.Object, dest string) {
 	if q == nil || r == nil || len(sel) == 0 {
 		return
 	}
-	bucket, base := w.browser.loc.Bucket, w.browser.loc.Prefix
-	at := w.browser.mode.at // a past view downloads the past
+	bucket, base := w.browser.location().Bucket, w.browser.location().Prefix
+	at := w.browser.pastMoment() // a past view downloads the past
 	go func() {
 		var reqs []transfer.DownloadRequest
 		var rejected []transfer.Rejected

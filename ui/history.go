@@ -313,7 +313,7 @@ func (w *Window) bulkAsync(title string, keys []string, op func(context.Context,
 // names (keys ending in "/", "" for the bucket) and each file named, with a
 // progress bar, a cancel button and a count at the end.
 func (w *Window) undeleteFolders(names []string) {
-	r, bucket := w.remote, w.browser.loc.Bucket
+	r, bucket := w.remote, w.browser.location().Bucket
 	ctx, cancel := context.WithCancel(context.Background())
 	bar := widget.NewProgressBar()
 	label := widget.NewLabel("Looking for deleted files…")

@@ -131,7 +131,7 @@ func (w *Window) deleteAsync(bucket string, files []store.ObjectID, folders []st
 			if firstErr != nil {
 				msg += " " + Sentence(firstErr)
 			}
-			w.browser.status.SetText(msg)
+			w.browser.setStatus(msg)
 			w.browser.refresh()
 			w.versions.reload()
 		})
@@ -239,7 +239,7 @@ func (w *Window) bulkOne(title string, op func(context.Context) (string, error))
 			if err != nil {
 				w.dlg.showError(errors.New(Sentence(err)))
 			} else {
-				w.browser.status.SetText(msg)
+				w.browser.setStatus(msg)
 			}
 			w.browser.refresh()
 		})

@@ -178,7 +178,7 @@ func (w *Window) showProperties() { w.openProperties() }
 // opened) so tests can reach it.
 func (w *Window) openProperties() *propertiesDialog {
 	sel := w.browser.selection()
-	if w.remote == nil || w.browser.loc.Bucket == "" {
+	if w.remote == nil || w.browser.location().Bucket == "" {
 		return nil
 	}
 	switch {
@@ -192,10 +192,10 @@ func (w *Window) openProperties() *propertiesDialog {
 	if w.remote == nil {
 		return nil
 	}
-	bucket := w.browser.loc.Bucket
+	bucket := w.browser.location().Bucket
 	p := newPropertiesDialog(w.win, w.remote, bucket, w.sidebar.visibility(bucket) == store.PublicRead, sel[0])
 	p.onSaved = func(bucket, key string) {
-		if l := w.browser.loc; l.Bucket == bucket && l.Prefix == dirOf(key) {
+		if l := w.browser.location(); l.Bucket == bucket && l.Prefix == dirOf(key) {
 			w.browser.refresh()
 		}
 		if w.versions.shows(bucket, key) {

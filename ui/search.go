@@ -53,7 +53,7 @@ func (w *Window) showSearch() { w.openSearch() }
 // openSearch is showSearch, returning the dialog (nil when none opened) so
 // tests can reach it.
 func (w *Window) openSearch() *searchDialog {
-	loc := w.browser.loc
+	loc := w.browser.location()
 	if w.remote == nil || loc.Bucket == "" {
 		w.dlg.showInfo("Search", "Open a bucket first, then search it.")
 		return nil

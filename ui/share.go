@@ -136,7 +136,7 @@ type shareDialog struct {
 
 // showShare opens the share dialog for targets in the current bucket.
 func (w *Window) showShare(targets []shareTarget) {
-	r, bucket := w.remote, w.browser.loc.Bucket
+	r, bucket := w.remote, w.browser.location().Bucket
 	if r == nil || len(targets) == 0 {
 		return
 	}
@@ -338,7 +338,7 @@ const maxShareFiles = 1000
 // shareFolderFilesAsync lists the files under folders (recursively, with
 // a progress dialog that can be cancelled) and shares them with files.
 func (w *Window) shareFolderFilesAsync(folders []string, files []shareTarget) {
-	r, bucket := w.remote, w.browser.loc.Bucket
+	r, bucket := w.remote, w.browser.location().Bucket
 	if r == nil {
 		return
 	}
@@ -385,7 +385,7 @@ func (w *Window) shareFolderFilesAsync(folders []string, files []shareTarget) {
 				w.dlg.showInfo("Nothing to share", "The folders hold no files.")
 			default:
 				if capped {
-					w.browser.status.SetText(fmt.Sprintf("Sharing the first %s files only.", humanizeCount(maxShareFiles)))
+					w.browser.setStatus(fmt.Sprintf("Sharing the first %s files only.", humanizeCount(maxShareFiles)))
 				}
 				w.showShare(targets)
 			}

@@ -307,3 +307,6 @@ type bucketLister interface {
 	// List returns one page of a folder (the tree's subfolders).
 	List(ctx context.Context, in store.ListInput) (store.Page, error)
 }
+
+// addBucketAction puts a button above the bucket list.
+func (s *sidebar) addBucketAction(btn *widget.Button) { s.bucketActions.Add(btn) }

@@ -74,6 +74,8 @@ type transfersPanel struct {
 	// confirm asks before something that cannot be undone and calls fn on
 	// a yes; the window wires it.
 	confirm func(title, msg, action string, fn func())
+	// onSettings opens the transfer settings.
+	onSettings func()
 	// openFolder shows a local folder in the file manager.
 	openFolder func(dir string) error
 	heights    map[int]float32 // rows' heights as last set, to set only changes
@@ -82,7 +84,7 @@ type transfersPanel struct {
 	totals   *widget.Label
 	toggle   *widget.Button
 	encrypt  *widget.Check  // server-side encryption with B2-managed keys for new uploads
-	settings *widget.Button // opens the transfer settings; wired by the window
+	settings *widget.Button // opens the transfer settings: onSettings
 	body     *fyne.Container
 	content  fyne.CanvasObject
 }
@@ -108,7 +110,11 @@ func newTransfersPanel() *transfersPanel {
 		fyne.CurrentApp().Preferences().SetBool(prefEncryptUploads, on)
 	})
 	p.encrypt.SetChecked(fyne.CurrentApp().Preferences().Bool(prefEncryptUploads))
-	p.settings = widget.NewButtonWithIcon("", theme.SettingsIcon(), nil)
+	p.settings = widget.NewButtonWithIcon("", theme.SettingsIcon(), func() {
+		if p.onSettings != nil {
+			p.onSettings()
+		}
+	})
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(p.toggle, widget.NewLabelWithStyle("Transfers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
 		container.NewHBox(p.encrypt, pauseAll, resumeAll, clearDone, p.settings), p.totals)
@@ -216,6 +222,9 @@ func (p *transfersPanel) start() {
 		}
 	}()
 }
+
+// encryptUploads reports whether new uploads ask for SSE-B2.
+func (p *transfersPanel) encryptUploads() bool { return p.encrypt.Checked }
 
 func (p *transfersPanel) stopTicker() { close(p.stop) }
 

@@ -93,7 +93,7 @@ func olderThan(ups []unfinishedUpload, days int, now time.Time) []unfinishedUplo
 
 // showUnfinished opens the unfinished uploads of the current bucket.
 func (w *Window) showUnfinished() {
-	bucket, r := w.browser.loc.Bucket, w.remote
+	bucket, r := w.browser.location().Bucket, w.remote
 	if bucket == "" || r == nil {
 		w.dlg.showInfo("Unfinished uploads", "Open a bucket first.")
 		return

@@ -147,7 +147,7 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.win.SetOnClosed(w.closed)
 	w.transfers.onTick = w.afterJobs
 	w.transfers.confirm = w.dlg.askDangerous
-	w.transfers.settings.OnTapped = w.showTransferSettings
+	w.transfers.onSettings = w.showTransferSettings
 	for _, n := range d.Notices {
 		w.addNotice(n)
 	}
@@ -436,30 +436,30 @@ func (w *Window) addActions() {
 	up := widget.NewButtonWithIcon("Upload", theme.UploadIcon(), w.chooseUploadFile)
 	upDir := widget.NewButtonWithIcon("Folder", theme.FolderOpenIcon(), w.chooseUploadFolder)
 	down := widget.NewButtonWithIcon("Download", theme.DownloadIcon(), w.chooseDownload)
-	w.browser.actions.Add(up)
-	w.browser.actions.Add(upDir)
-	w.browser.actions.Add(down)
+	w.browser.addAction(up)
+	w.browser.addAction(upDir)
+	w.browser.addAction(down)
 	asOf := widget.NewButtonWithIcon("As of…", theme.HistoryIcon(), w.chooseMoment)
 	share := widget.NewButtonWithIcon("Share", theme.MailForwardIcon(), w.shareSelected)
-	w.browser.actions.Add(share)
-	w.browser.actions.Add(asOf)
+	w.browser.addAction(share)
+	w.browser.addAction(asOf)
 	for _, b := range []*widget.Button{
 		widget.NewButtonWithIcon("", theme.ContentAddIcon(), w.showNewBucket),
 		widget.NewButtonWithIcon("", theme.VisibilityIcon(), w.toggleVisibility),
 		widget.NewButtonWithIcon("", theme.DeleteIcon(), w.deleteBucket),
 	} {
 		b.Importance = widget.LowImportance
-		w.sidebar.bucketActions.Add(b)
+		w.sidebar.addBucketAction(b)
 	}
 	newDir := widget.NewButtonWithIcon("", theme.FolderNewIcon(), w.newFolder)
-	w.browser.actions.Objects = append([]fyne.CanvasObject{newDir}, w.browser.actions.Objects...)
+	w.browser.addActionFirst(newDir)
 	search := widget.NewButtonWithIcon("", theme.SearchIcon(), w.showSearch)
-	w.browser.actions.Add(search)
+	w.browser.addAction(search)
 	w.browser.onOpenFile = w.showProperties
 	w.browser.onDelete = w.deleteSelected
 	w.browser.onRename = w.renameSelected
-	w.browser.restoreBtn.OnTapped = w.restoreAsOf
-	w.browser.undeleteBtn.OnTapped = w.undeleteSelected
+	w.browser.onRestore = w.restoreAsOf
+	w.browser.onUndelete = w.undeleteSelected
 	w.browser.onMenu = w.showMenu
 }
 
@@ -502,7 +502,7 @@ func (w *Window) showMenu(pos fyne.Position) {
 // for a batch, not per file (each listing is billable and resets the
 // selection). It reloads the version panel when a copy changed its file.
 func (w *Window) afterJobs(s transfer.Snapshot, finished []transfer.JobStatus) {
-	loc := w.browser.loc
+	loc := w.browser.location()
 	into := func(j transfer.JobStatus) bool {
 		if j.Dir == transfer.Download || j.Bucket != loc.Bucket {
 			return false
