@@ -98,7 +98,7 @@ func (q *queues) open(acct store.Account) (ui.Queue, error) {
 	opts := transfer.DefaultOptions()
 	opts.JournalDir = filepath.Join(q.dir, journalName(acct.ID))
 	prefs := fyne.CurrentApp().Preferences()
-	opts.FilesAtOnce = prefs.IntWithFallback(ui.PrefFilesAtOnce, opts.FilesAtOnce)
+	opts.MaxConnections = prefs.IntWithFallback(ui.PrefMaxConnections, opts.MaxConnections)
 	opts.PartsPerFile = prefs.IntWithFallback(ui.PrefPartsPerFile, opts.PartsPerFile)
 	opts.UploadLimit = prefs.Float(ui.PrefUploadMBs) * 1e6
 	opts.DownloadLimit = prefs.Float(ui.PrefDownloadMBs) * 1e6

@@ -178,9 +178,12 @@ func (h *harness) screenText() []string {
 	return out
 }
 
-// sees reports whether some drawn text contains s.
+// sees reports whether s is drawn: in one piece of text, or across the
+// lines a wrapping label broke it into.
 func (h *harness) sees(s string) bool {
-	return slices.ContainsFunc(h.screenText(), func(t string) bool { return strings.Contains(t, s) })
+	text := h.screenText()
+	return slices.ContainsFunc(text, func(t string) bool { return strings.Contains(t, s) }) ||
+		strings.Contains(strings.Join(text, " "), s)
 }
 
 // waitSee waits until s is drawn somewhere, failing after 30 s.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,41 +9,70 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/haul-app/haul/transfer"
 )
 
 // Preference keys of the transfer settings. Main reads them all when it
 // creates a queue; the dialog also applies the limits to the running queue.
 const (
-	PrefFilesAtOnce  = "transfer.filesAtOnce"
+	// PrefMaxConnections is the ceiling of the connection budget shared by
+	// every transfer (the budget adapts below it).
+	PrefMaxConnections = "transfer.maxConnections"
+	// PrefPartsPerFile is how many parts of one file may be in flight.
 	PrefPartsPerFile = "transfer.partsPerFile"
 	PrefUploadMBs    = "transfer.uploadLimitMBs"
 	PrefDownloadMBs  = "transfer.downloadLimitMBs"
 )
 
-// limiter is a queue whose bandwidth limits can change while it runs;
-// *transfer.Queue is one.
-type limiter interface {
+// Defaults and bounds of the settings, as the transfer queue has them.
+const (
+	defaultMaxConnections = transfer.DefaultMaxConnections
+	defaultPartsPerFile   = transfer.DefaultPartsPerFile
+	maxConnectionsBound   = 128
+	maxPartsPerFileBound  = 32
+)
+
+// tuner is a queue whose limits can change while it runs; *transfer.Queue
+// is one.
+type tuner interface {
+	// SetLimits caps upload and download bandwidth, bytes/s (0: none).
 	SetLimits(upload, download float64)
+	// SetConnections sets the budget's ceiling and the parts per file.
+	SetConnections(maxConns, partsPerFile int) error
 }
 
-// applyLimits sets the saved bandwidth limits (MB/s, 0 = none) on q.
-func applyLimits(q Queue, prefs fyne.Preferences) {
-	if l, ok := q.(limiter); ok {
-		l.SetLimits(prefs.Float(PrefUploadMBs)*1e6, prefs.Float(PrefDownloadMBs)*1e6)
+// applySettings puts the saved settings on q at once.
+func applySettings(q Queue, prefs fyne.Preferences) error {
+	t, ok := q.(tuner)
+	if !ok {
+		return nil
 	}
+	t.SetLimits(prefs.Float(PrefUploadMBs)*1e6, prefs.Float(PrefDownloadMBs)*1e6)
+	return t.SetConnections(prefs.IntWithFallback(PrefMaxConnections, defaultMaxConnections),
+		prefs.IntWithFallback(PrefPartsPerFile, defaultPartsPerFile))
+}
+
+// budgetText says what the connection budget is doing now.
+func budgetText(s transfer.Snapshot) string {
+	if s.MaxConnections == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Now: %d connections in use of a budget of %d (at most %d). The budget grows while more connections move more bytes, and halves when B2 asks Haul to slow down.",
+		s.InFlight, s.Connections, s.MaxConnections)
 }
 
 // showTransferSettings edits how many files and parts move at once and the
 // bandwidth limits.
 func (w *Window) showTransferSettings() {
 	prefs := fyne.CurrentApp().Preferences()
-	intEntry := func(key string, def int) *widget.Entry {
+	intEntry := func(key string, def, lo, hi int) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetText(strconv.Itoa(prefs.IntWithFallback(key, def)))
 		e.Validator = func(s string) error {
 			n, err := strconv.Atoi(strings.TrimSpace(s))
-			if err != nil || n < 1 || n > 32 {
-				return fmt.Errorf("a whole number from 1 to 32")
+			if err != nil || n < lo || n > hi {
+				return fmt.Errorf("a whole number from %d to %d", lo, hi)
 			}
 			return nil
 		}
@@ -66,12 +96,17 @@ func (w *Window) showTransferSettings() {
 		}
 		return e
 	}
-	files, parts := intEntry(PrefFilesAtOnce, 4), intEntry(PrefPartsPerFile, 4)
+	conns := intEntry(PrefMaxConnections, defaultMaxConnections, 2, maxConnectionsBound)
+	parts := intEntry(PrefPartsPerFile, defaultPartsPerFile, 1, maxPartsPerFileBound)
 	up, down := limitEntry(PrefUploadMBs), limitEntry(PrefDownloadMBs)
-	note := widget.NewLabel("Files at once and parts per file apply from the next start of Haul; limits apply now.")
+	now := ""
+	if w.queue != nil {
+		now = budgetText(w.queue.Snapshot())
+	}
+	note := widget.NewLabel(strings.TrimSpace("Many small files go up at once and large files in parallel parts, all within one budget of connections. Every setting applies at once. " + now))
 	note.Wrapping = fyne.TextWrapWord
 	items := []*widget.FormItem{
-		widget.NewFormItem("Files at once", files),
+		widget.NewFormItem("Connections at most", conns),
 		widget.NewFormItem("Parts per file", parts),
 		widget.NewFormItem("Upload limit (MB/s)", up),
 		widget.NewFormItem("Download limit (MB/s)", down),
@@ -81,8 +116,8 @@ func (w *Window) showTransferSettings() {
 		if !ok {
 			return
 		}
-		n, _ := strconv.Atoi(strings.TrimSpace(files.Text))
-		prefs.SetInt(PrefFilesAtOnce, n)
+		n, _ := strconv.Atoi(strings.TrimSpace(conns.Text))
+		prefs.SetInt(PrefMaxConnections, n)
 		n, _ = strconv.Atoi(strings.TrimSpace(parts.Text))
 		prefs.SetInt(PrefPartsPerFile, n)
 		u, _ := strconv.ParseFloat(strings.TrimSpace(up.Text), 64)
@@ -90,9 +125,11 @@ func (w *Window) showTransferSettings() {
 		prefs.SetFloat(PrefUploadMBs, u)
 		prefs.SetFloat(PrefDownloadMBs, dn)
 		if w.queue != nil {
-			applyLimits(w.queue, prefs)
+			if err := applySettings(w.queue, prefs); err != nil {
+				w.dlg.showError(errors.New(Sentence(err)))
+			}
 		}
 	}, w.win)
-	d.Resize(fyne.NewSize(460, 320))
+	d.Resize(fyne.NewSize(520, 380))
 	w.dlg.present(d, d.Submit)
 }
