@@ -30,6 +30,8 @@ type crashJob struct {
 	Download                     *DownloadRequest
 	// CheckpointEvery replaces checkpointEvery in the child when set.
 	CheckpointEvery int64
+	// PartsPerFile is the child queue's parts per file (0: the default).
+	PartsPerFile int
 }
 
 // TestHelperCrash is not a test: run as a child process by the crash tests
@@ -51,7 +53,7 @@ func TestHelperCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, _, err := NewQueue(c, Options{PartSize: testPart, Threshold: 2 * testPart, JournalDir: cj.Journal})
+	q, _, err := NewQueue(c, Options{PartSize: testPart, Threshold: 2 * testPart, JournalDir: cj.Journal, PartsPerFile: cj.PartsPerFile})
 	if err != nil {
 		t.Fatal(err)
 	}

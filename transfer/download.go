@@ -99,6 +99,33 @@ func diskErr(op, name string, err error) error {
 
 // download runs a download job until it is done, fails or ctx ends.
 func (q *Queue) download(ctx context.Context, j *job) error {
+	st, info, err := q.pinDownload(ctx, j)
+	if err != nil {
+		return err
+	}
+	f, err := q.openDownload(j, st)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	if err := q.fetchMissing(ctx, j, st, f); err != nil {
+		return err
+	}
+	if err := q.finish(ctx, j, st, f, info); err != nil {
+		return err
+	}
+	f = nil // closed by finish
+	return nil
+}
+
+// pinDownload pins the job to the version it downloads and records what
+// it is (size, ETag, part size, partial file). Ranges already received are
+// kept only when they belong to that same object.
+func (q *Queue) pinDownload(ctx context.Context, j *job) (*downState, store.ObjectInfo, error) {
 	q.mu.Lock()
 	st := j.down.clone()
 	q.mu.Unlock()
@@ -108,7 +135,7 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 	}
 	info, err := q.r.Head(ctx, st.Bucket, st.Key, version)
 	if err != nil {
-		return err
+		return st, info, err
 	}
 	if st.ETag != info.ETag || st.Size != info.Size {
 		// A first start, or the object is not the one the partial file
@@ -127,24 +154,25 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 	j.down = st.clone()
 	q.markDirtyLocked()
 	q.mu.Unlock()
+	return st, info, nil
+}
 
+// openDownload opens (or creates, at full size) the partial file, after
+// checking the target may be written. A partial file that was lost or cut
+// short drops the ranges recorded for it.
+func (q *Queue) openDownload(j *job, st *downState) (partialFile, error) {
 	if !st.Replace {
 		if _, err := os.Lstat(st.Local); !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("download %s: %w: %s", st.Key, ErrExists, st.Local)
+			return nil, fmt.Errorf("download %s: %w: %s", st.Key, ErrExists, st.Local)
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(st.Local), 0o755); err != nil {
-		return diskErr("create folder", filepath.Dir(st.Local), err)
+		return nil, diskErr("create folder", filepath.Dir(st.Local), err)
 	}
 	f, err := q.openFile(st.Temp)
 	if err != nil {
-		return diskErr("create", st.Temp, err)
+		return nil, diskErr("create", st.Temp, err)
 	}
-	defer func() {
-		if f != nil {
-			f.Close()
-		}
-	}()
 	if len(st.Ranges) > 0 || len(st.Partial) > 0 {
 		if fi, err := f.Stat(); err != nil || fi.Size() != st.Size {
 			st.Ranges, st.Partial = nil, nil // the partial file was lost or cut
@@ -153,11 +181,17 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 	}
 	if len(st.Ranges) == 0 && len(st.Partial) == 0 {
 		if err := f.Truncate(st.Size); err != nil {
-			return diskErr("allocate", st.Temp, err)
+			f.Close()
+			return nil, diskErr("allocate", st.Temp, err)
 		}
 	}
 	j.done.Store(st.doneBytes())
+	return f, nil
+}
 
+// fetchMissing fetches the ranges not received yet, up to the per-file
+// ceiling at once, each resuming where its last checkpoint left it.
+func (q *Queue) fetchMissing(ctx context.Context, j *job, st *downState, f partialFile) error {
 	have := make(map[int]bool, len(st.Ranges))
 	for _, i := range st.Ranges {
 		have[i] = true
@@ -170,6 +204,7 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 	}
 	perFile := q.partsPerFile()
 	q.startPieces(j, missing, perFile)
+	defer q.piecesDone(j)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(perFile)
 	for i := range count {
@@ -189,16 +224,7 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 			return nil
 		})
 	}
-	err = g.Wait()
-	q.piecesDone(j)
-	if err != nil {
-		return err
-	}
-	if err := q.finish(ctx, j, st, f, info); err != nil {
-		return err
-	}
-	f = nil // closed by finish
-	return nil
+	return g.Wait()
 }
 
 // rangeProgress is one range being fetched: length bytes at off, of which
