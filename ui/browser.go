@@ -186,8 +186,18 @@ func newBrowser() *browser {
 			b.onExact(on)
 		}
 	})
-	nav := container.NewHBox(b.backBtn, b.fwdBtn, b.upBtn, b.refreshBtn)
 	b.actions = container.NewHBox()
+	b.content = b.layout()
+	b.showMessage("Choose a bucket on the left.")
+	b.updateNav()
+	return b
+}
+
+// layout places the browser's widgets: the path bar with navigation and
+// filter, breadcrumbs and actions above the table, the status bar below,
+// and messages over the table.
+func (b *browser) layout() fyne.CanvasObject {
+	nav := container.NewHBox(b.backBtn, b.fwdBtn, b.upBtn, b.refreshBtn)
 	filterBox := container.NewGridWrap(fyne.NewSize(200, b.filterEntry.MinSize().Height), b.filterEntry)
 	// The breadcrumbs get a row of their own: beside the actions they
 	// were squeezed to the bucket's name.
@@ -207,10 +217,7 @@ func newBrowser() *browser {
 	b.msgPanel = container.NewStack(bg, container.NewPadded(container.NewVBox(b.message, container.NewCenter(b.retry))))
 	empty := container.NewVBox(layout.NewSpacer(), b.msgPanel, layout.NewSpacer(), layout.NewSpacer())
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(b.deletedChk, b.exactCheck), container.NewBorder(nil, nil, b.loading.Activity, nil, b.status))
-	b.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(b.table, empty))
-	b.showMessage("Choose a bucket on the left.")
-	b.updateNav()
-	return b
+	return container.NewBorder(top, bottom, nil, nil, container.NewStack(b.table, empty))
 }
 
 // setRemote switches accounts: everything shown belongs to the old one.
