@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"image/color"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,13 +10,11 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/dustin/go-humanize"
 )
 
 // Fyne's file dialog picks one file at a time. The picker here is Haul's
@@ -160,67 +157,6 @@ func (p *picker) openAsync(dirs ...string) {
 
 // stop drops whatever folder is being read: the picker has closed.
 func (p *picker) stop() { p.gen++ }
-
-// readLocalDir lists dir: folders first, then files, each by name without
-// regard to case. A link to a folder counts as a folder.
-func readLocalDir(dir string) ([]localEntry, error) {
-	info, err := os.Stat(dir)
-	if err != nil {
-		return nil, err
-	}
-	if !info.IsDir() {
-		return nil, errNotFolder
-	}
-	des, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]localEntry, 0, len(des))
-	for _, de := range des {
-		e := localEntry{name: de.Name(), path: filepath.Join(dir, de.Name())}
-		info, err := os.Stat(e.path)
-		if err != nil {
-			// A broken link: shown as what it is; an upload says why
-			// it cannot be read.
-			if info, err = de.Info(); err != nil {
-				continue // gone meanwhile
-			}
-		}
-		e.dir = info.IsDir()
-		if !e.dir {
-			e.size = humanize.Bytes(uint64(max(info.Size(), 0)))
-		}
-		out = append(out, e)
-	}
-	slices.SortFunc(out, func(a, b localEntry) int {
-		if a.dir != b.dir {
-			if a.dir {
-				return -1
-			}
-			return 1
-		}
-		if c := strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.name, b.name)
-	})
-	return out, nil
-}
-
-// localDirSentence says why a folder could not be opened, in words a
-// person can act on.
-func localDirSentence(dir string, err error) string {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "No such folder: " + dir
-	case errors.Is(err, errNotFolder):
-		return dir + " is a file, not a folder."
-	case errors.Is(err, fs.ErrPermission):
-		return "Haul may not read " + dir + " (permission denied)."
-	default:
-		return "Could not read " + dir + ": " + err.Error()
-	}
-}
 
 // show puts the entries of dir on screen, nothing ticked.
 func (p *picker) show(dir string, entries []localEntry) {
@@ -490,178 +426,6 @@ func (p *picker) focusList() {
 	if c := p.canvas(); c != nil {
 		c.Focus(p.list)
 	}
-}
-
-// pickList is the picker's list. It keeps the keys a List would keep
-// (Escape closes the picker, Enter opens the row under the cursor) and
-// draws its cursor itself, as taps on its rows move it.
-type pickList struct {
-	widget.List
-	p       *picker
-	focused bool
-}
-
-func newPickList(p *picker) *pickList {
-	l := &pickList{p: p}
-	l.Length = func() int { return len(p.shown) }
-	l.CreateItem = func() fyne.CanvasObject { return newPickRow(p) }
-	l.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) { o.(*pickRow).update(id) }
-	l.ExtendBaseWidget(l)
-	return l
-}
-
-// FocusGained shows the cursor; the List's own focus mark stays off, as it
-// would not follow taps.
-func (l *pickList) FocusGained() {
-	l.focused = true
-	l.RefreshItem(l.p.cursor)
-}
-
-// FocusLost hides the cursor.
-func (l *pickList) FocusLost() {
-	l.focused = false
-	l.RefreshItem(l.p.cursor)
-}
-
-// TypedKey moves the cursor, ticks with Space, opens with Enter, goes up
-// with Backspace and closes the picker with Escape.
-func (l *pickList) TypedKey(e *fyne.KeyEvent) {
-	p := l.p
-	switch e.Name {
-	case fyne.KeyEscape:
-		p.giveUp()
-	case fyne.KeyReturn, fyne.KeyEnter:
-		if len(p.shown) == 0 {
-			p.done()
-		} else {
-			p.openRow(p.cursor)
-		}
-	case fyne.KeySpace:
-		p.toggle(p.cursor)
-	case fyne.KeyUp:
-		p.moveCursor(p.cursor - 1)
-	case fyne.KeyDown:
-		p.moveCursor(p.cursor + 1)
-	case fyne.KeyPageUp:
-		p.moveCursor(p.cursor - 10)
-	case fyne.KeyPageDown:
-		p.moveCursor(p.cursor + 10)
-	case fyne.KeyHome:
-		p.moveCursor(0)
-	case fyne.KeyEnd:
-		p.moveCursor(len(p.shown) - 1)
-	case fyne.KeyBackspace:
-		p.goUp()
-	}
-}
-
-// TypedShortcut ticks every row on Ctrl+A.
-func (l *pickList) TypedShortcut(s fyne.Shortcut) {
-	if _, ok := s.(*fyne.ShortcutSelectAll); ok && len(l.p.ticked) < len(l.p.shown) {
-		l.p.toggleAll()
-	}
-}
-
-// pickRow is one row of the picker's list: a tick, an icon, the name and
-// the size. A tap ticks it, a double tap opens it.
-type pickRow struct {
-	widget.BaseWidget
-	p    *picker
-	id   int
-	bg   *canvas.Rectangle
-	tick *widget.Icon
-	icon *widget.Icon
-	name *widget.Label
-	size *widget.Label
-}
-
-func newPickRow(p *picker) *pickRow {
-	r := &pickRow{
-		p:    p,
-		bg:   canvas.NewRectangle(color.Transparent),
-		tick: widget.NewIcon(theme.CheckButtonIcon()),
-		icon: widget.NewIcon(theme.FileIcon()),
-		name: widget.NewLabel(""),
-		size: widget.NewLabel(""),
-	}
-	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.size.Alignment = fyne.TextAlignTrailing
-	if p.mode != pickItems {
-		r.tick.Hide()
-	}
-	r.ExtendBaseWidget(r)
-	return r
-}
-
-// CreateRenderer lays the row out.
-func (r *pickRow) CreateRenderer() fyne.WidgetRenderer {
-	left := container.NewHBox(r.tick, r.icon)
-	return widget.NewSimpleRenderer(container.NewStack(r.bg, container.NewBorder(nil, nil, left, r.size, r.name)))
-}
-
-// update shows entry id of the picker.
-func (r *pickRow) update(id int) {
-	p := r.p
-	if id < 0 || id >= len(p.shown) {
-		return
-	}
-	r.id = id
-	e := p.shown[id]
-	if e.dir {
-		r.icon.SetResource(theme.FolderIcon())
-	} else {
-		r.icon.SetResource(theme.FileIcon())
-	}
-	if p.ticked[e.name] {
-		r.tick.SetResource(theme.CheckButtonCheckedIcon())
-	} else {
-		r.tick.SetResource(theme.CheckButtonIcon())
-	}
-	// Only folders can be chosen in a folder picker: files are dimmed.
-	r.name.Importance = widget.MediumImportance
-	if p.mode == pickFolder && !e.dir {
-		r.name.Importance = widget.LowImportance
-	}
-	r.name.SetText(e.name)
-	r.size.SetText(e.size)
-	r.bg.FillColor = color.Transparent
-	if p.list.focused && id == p.cursor {
-		r.bg.FillColor = theme.Color(theme.ColorNameFocus)
-	}
-	r.bg.Refresh()
-}
-
-// Tapped ticks the row.
-func (r *pickRow) Tapped(*fyne.PointEvent) { r.p.tapRow(r.id) }
-
-// DoubleTapped opens the row.
-func (r *pickRow) DoubleTapped(*fyne.PointEvent) {
-	r.p.moveCursor(r.id)
-	r.p.focusList()
-	r.p.openRow(r.id)
-}
-
-// escCheck is a Check that gives Escape back to its dialog, as escEntry
-// does: a tapped Check takes the keyboard and keeps every key.
-type escCheck struct {
-	widget.Check
-	onEscape func()
-}
-
-func newEscCheck(label string, changed func(bool)) *escCheck {
-	c := &escCheck{}
-	c.Text, c.OnChanged = label, changed
-	c.ExtendBaseWidget(c)
-	return c
-}
-
-// TypedKey closes the dialog on Escape and is the Check's otherwise.
-func (c *escCheck) TypedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape && c.onEscape != nil {
-		c.onEscape()
-		return
-	}
-	c.Check.TypedKey(k)
 }
 
 // pickLocal shows p in a dialog titled title, reading the first of dirs
