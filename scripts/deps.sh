@@ -61,32 +61,22 @@ else
 	echo "deps: continuing, assuming they are there." >&2
 fi
 
-if [ "$mode" = test ] || [ "$mode" = bench ]; then
-	vgw="$root/.tools/bin/versitygw"
-	stamp="$root/.tools/versitygw-v1.8.0"
-	if [ ! -x "$vgw" ] || [ ! -f "$stamp" ]; then
-		echo "deps: installing versitygw v1.8.0 into .tools/bin (a few minutes the first time)"
-		GOBIN="$root/.tools/bin" go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
-		touch "$stamp"
+# go_tool NAME VERSION PACKAGE [CGO]: install a Go tool into .tools/bin once
+# per version (a stamp file remembers which one is there); CGO=0 builds it
+# without cgo.
+go_tool() {
+	if [ ! -x "$root/.tools/bin/$1" ] || [ ! -f "$root/.tools/$1-$2" ]; then
+		echo "deps: installing $1 $2 into .tools/bin (minutes the first time)"
+		CGO_ENABLED=${4:-$(go env CGO_ENABLED)} GOBIN="$root/.tools/bin" go install "$3@$2"
+		touch "$root/.tools/$1-$2"
 	fi
-fi
+}
 
-if [ "$mode" = bench ]; then
-	rclone="$root/.tools/bin/rclone"
-	stamp="$root/.tools/rclone-v1.75.1"
-	if [ ! -x "$rclone" ] || [ ! -f "$stamp" ]; then
-		echo "deps: installing rclone v1.75.1 into .tools/bin (several minutes the first time)"
-		CGO_ENABLED=0 GOBIN="$root/.tools/bin" go install github.com/rclone/rclone@v1.75.1
-		touch "$stamp"
-	fi
-fi
-
-if [ "$mode" = test ]; then
-	sc="$root/.tools/bin/staticcheck"
-	stamp="$root/.tools/staticcheck-v0.8.2"
-	if [ ! -x "$sc" ] || [ ! -f "$stamp" ]; then
-		echo "deps: installing staticcheck v0.8.2 (2025.1) into .tools/bin"
-		GOBIN="$root/.tools/bin" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
-		touch "$stamp"
-	fi
-fi
+case "$mode" in
+test)
+	go_tool versitygw v1.8.0 github.com/versity/versitygw/cmd/versitygw
+	go_tool staticcheck v0.8.2 honnef.co/go/tools/cmd/staticcheck ;;
+bench)
+	go_tool versitygw v1.8.0 github.com/versity/versitygw/cmd/versitygw
+	go_tool rclone v1.75.1 github.com/rclone/rclone 0 ;;
+esac
