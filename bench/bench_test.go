@@ -26,12 +26,9 @@ package bench
 import (
 	"fmt"
 	"os"
-	"runtime"
-	"runtime/metrics"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -124,41 +121,4 @@ func printTable() {
 	fmt.Println()
 	w.Flush()
 	fmt.Println("Haul heap includes the proxy's bytes in flight; a download's time includes an fsync of the file for both.")
-}
-
-// heapPeak samples the Go heap in use every 10 ms until stop is called,
-// which returns the peak in bytes.
-func heapPeak() (stop func() uint64) {
-	runtime.GC()
-	samples := []metrics.Sample{
-		{Name: "/memory/classes/heap/objects:bytes"},
-		{Name: "/memory/classes/heap/unused:bytes"},
-	}
-	var peak atomic.Uint64
-	read := func() {
-		metrics.Read(samples)
-		if v := samples[0].Value.Uint64() + samples[1].Value.Uint64(); v > peak.Load() {
-			peak.Store(v)
-		}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			read()
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		read()
-		return peak.Load()
-	}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/haul-app/haul/store/lineproxy"
+
+	"github.com/haul-app/haul/internal/heappeak"
 )
 
 // The workloads of issue 9. Run them with -benchtime=1x: each iteration
@@ -104,7 +106,7 @@ func benchDownload(b *testing.B, l lineproxy.Line, size int64) {
 // measure runs Haul's part of an iteration, keeps the heap's peak in res
 // and returns how long it took.
 func measure(res *result, run func()) time.Duration {
-	stop := heapPeak()
+	stop := heappeak.Start()
 	start := time.Now()
 	run()
 	d := time.Since(start)

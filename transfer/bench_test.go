@@ -10,6 +10,8 @@ import (
 
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/store/s3test"
+
+	"github.com/haul-app/haul/internal/heappeak"
 )
 
 // Benchmarks run against versitygw on loopback directly, without the proxy,
@@ -54,7 +56,7 @@ func benchUpload(b *testing.B, size int64, o Options) {
 	local := filepath.Join(b.TempDir(), "big.bin")
 	writeRandom(b, local, size, 1)
 	b.SetBytes(size)
-	stop := heapPeak()
+	stop := heappeak.Start()
 	i := 0
 	for b.Loop() {
 		upload(b, q, bucket, local, fmt.Sprintf("big-%d.bin", i))
@@ -72,7 +74,7 @@ func benchDownload(b *testing.B, size int64, o Options) {
 	upload(b, q, bucket, local, "big.bin")
 	os.Remove(local)
 	b.SetBytes(size)
-	stop := heapPeak()
+	stop := heappeak.Start()
 	for b.Loop() {
 		target := filepath.Join(dir, "down.bin")
 		id, err := q.AddDownload(DownloadRequest{Bucket: bucket, Key: "big.bin", Local: target})
@@ -110,7 +112,7 @@ func BenchmarkUploadHighBudget(b *testing.B) {
 			local := filepath.Join(b.TempDir(), "big.bin")
 			writeRandom(b, local, size, 5)
 			b.SetBytes(size)
-			stop := heapPeak()
+			stop := heappeak.Start()
 			i := 0
 			for b.Loop() {
 				upload(b, q, bucket, local, fmt.Sprintf("big-%d.bin", i))
@@ -149,7 +151,7 @@ func BenchmarkSinglePut1GiB(b *testing.B) {
 	}
 	defer f.Close()
 	b.SetBytes(size)
-	stop := heapPeak()
+	stop := heappeak.Start()
 	for b.Loop() {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			b.Fatal(err)
@@ -179,7 +181,7 @@ func BenchmarkSingleGet1GiB(b *testing.B) {
 	f.Close()
 	os.Remove(local)
 	b.SetBytes(size)
-	stop := heapPeak()
+	stop := heappeak.Start()
 	for b.Loop() {
 		body, err := c.GetRange(context.Background(), bucket, "big.bin", "", 0, -1)
 		if err != nil {
@@ -220,7 +222,7 @@ func benchFolder(b *testing.B, n int) {
 		writeRandom(b, filepath.Join(dir, fmt.Sprintf("f%04d.bin", i)), 64<<10, uint64(i))
 	}
 	b.SetBytes(int64(n) * 64 << 10)
-	stop := heapPeak()
+	stop := heappeak.Start()
 	i := 0
 	for b.Loop() {
 		reqs, rejected, err := PlanUpload([]string{dir}, bucket, fmt.Sprintf("run%d", i))

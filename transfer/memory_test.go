@@ -2,42 +2,13 @@ package transfer
 
 import (
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-)
 
-// heapPeak samples the Go heap in use every 10 ms until stop is called, and
-// returns the peak in bytes.
-func heapPeak() (stop func() uint64) {
-	runtime.GC()
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		return peak.Load()
-	}
-}
+	"github.com/haul-app/haul/internal/heappeak"
+)
 
 // TestMemory uploads and downloads 200 MiB with the default part size
 // (64 MiB parts, four in flight): the Go heap stays under 64 MiB, so no part
@@ -79,7 +50,7 @@ func TestMemory(t *testing.T) {
 		return func() { close(done); wg.Wait() }
 	}
 
-	stop := heapPeak()
+	stop := heappeak.Start()
 	id, err := q.AddUpload(UploadRequest{Local: local, Bucket: e.bucket, Key: "f"})
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +67,7 @@ func TestMemory(t *testing.T) {
 		t.Errorf("finished upload reports %d of %d bytes, want %d", st.Done, st.Size, size)
 	}
 
-	stop = heapPeak()
+	stop = heappeak.Start()
 	target := filepath.Join(t.TempDir(), "f")
 	id, err = q.AddDownload(DownloadRequest{Bucket: e.bucket, Key: "f", Local: target})
 	if err != nil {
@@ -156,14 +127,14 @@ func TestMemoryHighBudget(t *testing.T) {
 			}
 		}
 	})
-	stop := heapPeak()
+	stop := heappeak.Start()
 	upload(t, q, e.bucket, local, "f")
 	if peak := stop(); peak > 64<<20 {
 		t.Errorf("peak heap in use %d MiB during a %d MiB upload with %d parts in flight, want under 64 MiB", peak>>20, size>>20, peakInFlight.Load())
 	} else {
 		t.Logf("peak heap in use during the upload: %d MiB, up to %d requests in flight", peak>>20, peakInFlight.Load())
 	}
-	stop = heapPeak()
+	stop = heappeak.Start()
 	target := filepath.Join(t.TempDir(), "f")
 	id, err := q.AddDownload(DownloadRequest{Bucket: e.bucket, Key: "f", Local: target})
 	if err != nil {
