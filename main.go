@@ -30,12 +30,17 @@ import (
 func main() {
 	verbose := flag.Bool("v", false, "log debug messages")
 	forceSandbox := flag.Bool("sandbox", false, "run the built-in sandbox even when accounts exist")
+	showVersion := flag.Bool("version", false, "print Haul's version and exit")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof reads it)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: haul [-v] [-sandbox] [b2://bucket/folder/ | b2://bucket/key]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("haul", appVersion())
+		return
+	}
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
