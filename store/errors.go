@@ -32,7 +32,8 @@ var (
 	ErrUnsupported        = errors.New("not supported")
 	ErrCanceled           = errors.New("canceled")
 	ErrWrongRegion        = errors.New("wrong region")
-	ErrRedirect           = errors.New("redirect refused") // holds a *RedirectError saying where to
+	ErrRedirect           = errors.New("redirect refused")      // holds a *RedirectError saying where to
+	ErrLocked             = errors.New("locked by object lock") // retention or legal hold; see Lock.Why
 	ErrOther              = errors.New("request failed")
 )
 
@@ -157,6 +158,8 @@ func classify(e *Error, err error) error {
 		return ErrCanceled
 	case errors.As(err, new(*RedirectError)):
 		return ErrRedirect
+	case lockMessage(e.Code, e.Message):
+		return ErrLocked
 	}
 	switch e.Code {
 	case "NoSuchBucket":
