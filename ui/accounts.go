@@ -144,10 +144,10 @@ func (f *accountForm) build(ctx context.Context, authorize func(context.Context,
 }
 
 // showAddAccount opens the add form.
-func (w *Window) showAddAccount() { w.showAccountForm(nil) }
+func (a *accountBar) showAddAccount() { a.showAccountForm(nil) }
 
-func (w *Window) showAccountForm(editing *store.Account) {
-	if w.deps.Accounts == nil {
+func (a *accountBar) showAccountForm(editing *store.Account) {
+	if a.book == nil {
 		return
 	}
 	f := newAccountForm(editing)
@@ -157,27 +157,30 @@ func (w *Window) showAccountForm(editing *store.Account) {
 	}
 	d := dialog.NewForm(title, "Save", "Cancel", f.items(), func(ok bool) {
 		if ok {
-			w.saveAccountAsync(f)
+			a.saveAsync(f)
 		}
-	}, w.win)
+	}, a.dlg.win)
 	d.Resize(fyne.NewSize(560, 360))
-	w.dlg.present(d, d.Submit)
-	w.win.Canvas().Focus(f.keyID)
+	a.dlg.present(d, d.Submit)
+	a.dlg.win.Canvas().Focus(f.keyID)
 }
 
-// saveAccountAsync checks the key with B2 and saves the account, with a
-// progress dialog the person can cancel.
-func (w *Window) saveAccountAsync(f *accountForm) {
+// saveAsync checks the key with B2 and saves the account, with a progress
+// dialog the person can cancel, then switches to it.
+func (a *accountBar) saveAsync(f *accountForm) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	prog := dialog.NewCustomWithoutButtons("Checking the key with B2…",
 		container.NewVBox(widget.NewProgressBarInfinite(),
-			widget.NewButton("Cancel", cancel)), w.win)
+			widget.NewButton("Cancel", cancel)), a.dlg.win)
 	prog.Show()
-	book := w.deps.Accounts
+	book := a.book
 	go func() {
 		defer cancel()
-		acct, key, err := f.build(ctx, w.deps.Authorize, func() (string, error) {
-			return w.secretOf(f.editing)
+		acct, key, err := f.build(ctx, a.authorize, func() (string, error) {
+			if f.editing == nil {
+				return "", errors.New("no saved key")
+			}
+			return book.Secret(f.editing.ID)
 		})
 		var warn error
 		if err == nil {
@@ -198,48 +201,41 @@ func (w *Window) saveAccountAsync(f *accountForm) {
 		do(func() {
 			prog.Hide()
 			if err != nil {
-				w.dlg.showError(errors.New(msg))
+				a.dlg.showError(errors.New(msg))
 				return
 			}
 			if warn != nil {
-				w.addNotice(Sentence(warn))
+				a.addNotice(Sentence(warn))
 			}
-			w.reloadAccounts()
-			w.switchAccount(acct, Location{})
+			a.reload()
+			a.switchTo(acct, Location{})
 		})
 	}()
 }
 
-func (w *Window) secretOf(a *store.Account) (string, error) {
-	if a == nil {
-		return "", errors.New("no saved key")
-	}
-	return w.deps.Accounts.Secret(a.ID)
-}
-
 // showAccounts lists saved accounts with edit and remove.
-func (w *Window) showAccounts() {
-	if w.deps.Accounts == nil {
+func (a *accountBar) showAccounts() {
+	if a.book == nil {
 		return
 	}
 	var d dialog.Dialog
 	rows := container.NewVBox()
-	for _, a := range w.deps.Accounts.List() {
-		info := a.KeyID + " · " + a.Endpoint
-		if a.Source == store.Session {
+	for _, acct := range a.book.List() {
+		info := acct.KeyID + " · " + acct.Endpoint
+		if acct.Source == store.Session {
 			info += " · from the environment, not saved"
 		}
-		label := widget.NewLabel(a.Name + "\n" + info)
+		label := widget.NewLabel(acct.Name + "\n" + info)
 		label.Truncation = fyne.TextTruncateEllipsis
 		edit := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), func() {
 			d.Hide()
-			w.showAccountForm(&a)
+			a.showAccountForm(&acct)
 		})
 		remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
 			d.Hide()
-			w.confirmRemove(a)
+			a.confirmRemove(acct)
 		})
-		if a.Source != store.Saved {
+		if acct.Source != store.Saved {
 			edit.Disable()
 			remove.Disable()
 		}
@@ -250,30 +246,30 @@ func (w *Window) showAccounts() {
 	}
 	add := widget.NewButtonWithIcon("Add a B2 account", theme.ContentAddIcon(), func() {
 		d.Hide()
-		w.showAddAccount()
+		a.showAddAccount()
 	})
-	d = dialog.NewCustom("Accounts", "Close", container.NewBorder(nil, add, nil, nil, container.NewVScroll(rows)), w.win)
+	d = dialog.NewCustom("Accounts", "Close", container.NewBorder(nil, add, nil, nil, container.NewVScroll(rows)), a.dlg.win)
 	d.Resize(fyne.NewSize(560, 360))
-	w.dlg.present(d, d.Hide)
+	a.dlg.present(d, d.Hide)
 }
 
-func (w *Window) confirmRemove(a store.Account) {
-	w.dlg.askCarefully("Remove "+a.Name+"?",
+func (a *accountBar) confirmRemove(acct store.Account) {
+	a.dlg.askCarefully("Remove "+acct.Name+"?",
 		"Haul forgets this account and deletes its key from the system keychain. Nothing in B2 is touched.",
 		func(ok bool) {
 			if !ok {
 				return
 			}
 			go func() {
-				err := w.deps.Accounts.Remove(a.ID)
+				err := a.book.Remove(acct.ID)
 				do(func() {
 					if err != nil {
-						w.dlg.showError(errors.New(Sentence(err)))
+						a.dlg.showError(errors.New(Sentence(err)))
 						return
 					}
-					w.reloadAccounts()
-					if w.current.ID == a.ID {
-						w.openStart()
+					a.reload()
+					if a.current.ID == acct.ID {
+						a.openStart("", Location{})
 					}
 				})
 			}()

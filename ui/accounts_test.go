@@ -95,7 +95,7 @@ func TestAddAccountDiscoversEndpointAndSwitches(t *testing.T) {
 		test.Type(f.name, "Photos")
 		test.Type(f.keyID, "004abc0000000000000000001")
 		test.Type(f.key, "K004secretsecretsecret")
-		h.w.saveAccountAsync(f)
+		h.w.accounts.saveAsync(f)
 	})
 	h.eventually("the new account to be current", func() bool { return h.w.current.Name == "Photos" })
 	if hits.Load() != 1 {
@@ -112,11 +112,11 @@ func TestAddAccountDiscoversEndpointAndSwitches(t *testing.T) {
 	if secret, err := book.Secret(a.ID); err != nil || secret != "K004secretsecretsecret" {
 		t.Errorf("secret = %q, %v", secret, err)
 	}
-	opts := get(h, func() []string { return h.w.accountSelect.Options })
+	opts := get(h, func() []string { return h.w.accounts.choose.Options })
 	if strings.Join(opts, "|") != "Sandbox (on this computer)|Photos" {
 		t.Errorf("switcher = %q", opts)
 	}
-	if get(h, func() bool { return h.w.bannerBox.Visible() }) {
+	if get(h, func() bool { return h.w.accounts.bannerBox.Visible() }) {
 		t.Error("sandbox banner still shown for a B2 account")
 	}
 }
@@ -130,7 +130,7 @@ func TestMasterKeyIsExplainedBeforeAnythingIsSent(t *testing.T) {
 	}
 	h.ui(func() {
 		test.Type(f.key, "K001whatever")
-		h.w.saveAccountAsync(f)
+		h.w.accounts.saveAsync(f)
 	})
 	h.waitFor("the master key explained", func() bool { return strings.Contains(h.overlayText(), "master key") })
 	if txt := h.overlayText(); !strings.Contains(txt, "master key") {
@@ -150,7 +150,7 @@ func TestWrongKeyIsRefusedWithASentence(t *testing.T) {
 	h.ui(func() {
 		test.Type(f.keyID, "004abc0000000000000000001")
 		test.Type(f.key, "K004wrong")
-		h.w.saveAccountAsync(f)
+		h.w.accounts.saveAsync(f)
 	})
 	h.waitFor("the refusal", func() bool { return strings.Contains(h.overlayText(), "refused") })
 	txt := h.overlayText()
@@ -170,7 +170,7 @@ func TestCustomEndpointSkipsDiscovery(t *testing.T) {
 		test.Type(f.key, "localsecret")
 		test.Type(f.endpoint, testSandbox.Endpoint)
 		test.Type(f.region, "us-west-004")
-		h.w.saveAccountAsync(f)
+		h.w.accounts.saveAsync(f)
 	})
 	h.eventually("the custom account", func() bool { return len(book.List()) == 1 })
 	a := book.List()[0]
@@ -197,7 +197,7 @@ func TestRemoveAccountAfterConfirming(t *testing.T) {
 	if err != nil && !errors.Is(err, store.ErrNoKeychain) { // no session bus: kept for the session
 		t.Fatal(err)
 	}
-	h.ui(func() { h.w.reloadAccounts(); h.w.confirmRemove(a) })
+	h.ui(func() { h.w.accounts.reload(); h.w.accounts.confirmRemove(a) })
 	// The confirmation is a dialog; nothing is removed until it is accepted.
 	if len(book.List()) != 1 {
 		t.Fatal("removed before confirming")

@@ -17,6 +17,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/haul-app/haul/store"
+	"github.com/haul-app/haul/transfer"
 )
 
 // Remote is a connected account: every call the window's parts make,
@@ -75,6 +76,9 @@ type browser struct {
 
 	cancel context.CancelFunc
 	gen    int // bumped per load; stale snapshots are dropped
+	// stale is set when uploads finished into the folder on screen; it is
+	// listed again once no upload into it is left running.
+	stale bool
 
 	// onFolder tells the window where the browser went (tree, bucket list,
 	// settings); onSubfolders feeds the folder tree; onSelect the selection.
@@ -305,6 +309,7 @@ func (b *browser) show(loc Location) { b.showKeeping(loc, nil) }
 func (b *browser) showKeeping(loc Location, keep map[string]bool) {
 	b.stopLoading()
 	b.loc = loc
+	b.stale = false
 	b.pending = loc.Key
 	if keep != nil {
 		b.selected = keep
@@ -622,4 +627,34 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return humanize.Comma(int64(n)) + " " + word + "s"
+}
+
+// jobsFinished lists the folder on screen again once the uploads and
+// copies into it have finished, so new files show without a manual
+// refresh: once for a batch, not per file (each listing is billable and
+// resets the selection). s is the queue now; finished, the jobs that just
+// ended.
+func (b *browser) jobsFinished(s transfer.Snapshot, finished []transfer.JobStatus) {
+	loc := b.loc
+	into := func(j transfer.JobStatus) bool {
+		if j.Dir == transfer.Download || j.Bucket != loc.Bucket {
+			return false
+		}
+		return strings.HasPrefix(j.Key, loc.Prefix) || j.Dir == transfer.Copy && strings.HasPrefix(j.Source, loc.Prefix)
+	}
+	for _, j := range finished {
+		if into(j) {
+			b.stale = true
+		}
+	}
+	if !b.stale || loc.Bucket == "" {
+		return
+	}
+	for _, j := range s.Jobs {
+		if into(j) && (j.State == transfer.Running || j.State == transfer.Queued) {
+			return
+		}
+	}
+	b.stale = false
+	b.refresh()
 }

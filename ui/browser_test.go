@@ -381,8 +381,8 @@ func TestVanishedBucketSaysSo(t *testing.T) {
 
 func TestSandboxBannerAndBuckets(t *testing.T) {
 	h := newHarness(t, testClient, Location{})
-	banner := get(h, func() string { return h.w.banner.Text })
-	if get(h, func() bool { return h.w.bannerBox.Hidden }) || !strings.Contains(banner, "Sandbox") || !strings.Contains(banner, "temporary folder") {
+	banner := get(h, func() string { return h.w.accounts.banner.Text })
+	if get(h, func() bool { return h.w.accounts.bannerBox.Hidden }) || !strings.Contains(banner, "Sandbox") || !strings.Contains(banner, "temporary folder") {
 		t.Errorf("banner = %q", banner)
 	}
 	s := h.w.sidebar

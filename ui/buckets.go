@@ -7,9 +7,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/haul-app/haul/store"
@@ -18,14 +16,30 @@ import (
 // publicMeaning is said wherever a bucket can become public.
 const publicMeaning = "Public means anyone who knows a file's name can download it, with no key, and links to it never expire. Files cannot be private one by one in a public bucket."
 
-// showNewBucket asks for a name (checked as it is typed) and a visibility.
-func (w *Window) showNewBucket() {
-	r := w.remote
+// bucketActions creates buckets, makes them public or private and deletes
+// them (emptying them first when the person types the name), asking first
+// and showing progress. It belongs to the Fyne goroutine.
+type bucketActions struct {
+	dlg    *dialogs
+	remote bucketManager // nil while no account is open
+
+	// onChanged lists the buckets again and opens open unless it is
+	// empty; onDeleted is told that a bucket is gone; onStatus shows a
+	// result in the status bar.
+	onChanged func(open string)
+	onDeleted func(bucket string)
+	onStatus  func(string)
+}
+
+// create asks for a name (checked as it is typed) and a visibility; count
+// is how many buckets the account has.
+func (a *bucketActions) create(count int) {
+	r := a.remote
 	if r == nil {
 		return
 	}
-	if n := len(w.sidebar.buckets); n >= store.MaxBuckets {
-		w.dlg.showInfo("Bucket limit reached", fmt.Sprintf("This account has %d buckets, the most B2 allows. Delete one first, or use folders inside a bucket.", n))
+	if count >= store.MaxBuckets {
+		a.dlg.showInfo("Bucket limit reached", fmt.Sprintf("This account has %d buckets, the most B2 allows. Delete one first, or use folders inside a bucket.", count))
 		return
 	}
 	name := widget.NewEntry()
@@ -61,38 +75,34 @@ func (w *Window) showNewBucket() {
 			v = store.PublicRead
 		}
 		bucket := strings.TrimSpace(name.Text)
-		w.bulkOne("Creating "+bucket, func(ctx context.Context) (string, error) {
-			if err := r.CreateBucket(ctx, bucket, v); err != nil {
-				return "", err
-			}
-			do(func() { w.reloadBuckets(bucket) })
-			return "Bucket " + bucket + " created.", nil
+		a.runOne("Creating "+bucket, bucket, func(ctx context.Context) (string, error) {
+			return "Bucket " + bucket + " created.", r.CreateBucket(ctx, bucket, v)
 		})
-	}, w.win)
+	}, a.dlg.win)
 	d.Resize(fyne.NewSize(560, 340))
-	w.dlg.showForm(d, name)
+	a.dlg.showForm(d, name)
 }
 
-// reloadBuckets lists the buckets again and opens one.
-func (w *Window) reloadBuckets(open string) {
-	restricted := ""
-	if a := w.current; a.Restriction != nil && a.Restriction.Bucket != "" && !a.Restriction.Can("listAllBucketNames") {
-		restricted = a.Restriction.Bucket
-	}
-	w.sidebar.setRemote(w.remote, restricted)
-	if open != "" {
-		w.browser.open(Location{Bucket: open})
-	}
+// runOne runs one change behind a progress dialog, then says how it went
+// and lists the buckets again, opening open when it worked.
+func (a *bucketActions) runOne(title, open string, op func(context.Context) (string, error)) {
+	a.dlg.runOne(title, op, func(msg string) {
+		if msg == "" {
+			open = ""
+		} else {
+			a.onStatus(msg)
+		}
+		a.onChanged(open)
+	})
 }
 
-// toggleVisibility makes the current bucket public or private after saying
+// toggleVisibility makes bucket (now cur) public or private after saying
 // what that means.
-func (w *Window) toggleVisibility() {
-	r, bucket := w.remote, w.browser.location().Bucket
+func (a *bucketActions) toggleVisibility(bucket string, cur store.Visibility) {
+	r := a.remote
 	if r == nil || bucket == "" {
 		return
 	}
-	cur := w.sidebar.visibility(bucket)
 	to, title, msg := store.PublicRead, "Make "+bucket+" public?", publicMeaning
 	if cur == store.PublicRead {
 		to, title = store.Private, "Make "+bucket+" private?"
@@ -102,56 +112,47 @@ func (w *Window) toggleVisibility() {
 		if !ok {
 			return
 		}
-		w.bulkOne("Changing "+bucket, func(ctx context.Context) (string, error) {
-			if err := r.SetVisibility(ctx, bucket, to); err != nil {
-				return "", err
-			}
-			do(func() { w.reloadBuckets("") })
-			return fmt.Sprintf("%s is now %s.", bucket, to), nil
+		a.runOne("Changing "+bucket, "", func(ctx context.Context) (string, error) {
+			return fmt.Sprintf("%s is now %s.", bucket, to), r.SetVisibility(ctx, bucket, to)
 		})
-	}, w.win)
+	}, a.dlg.win)
 	d.SetConfirmText("Make " + to.String())
-	w.dlg.present(d, nil) // making a bucket public takes a click
+	a.dlg.present(d, nil) // making a bucket public takes a click
 }
 
-// deleteBucket deletes the current bucket after confirming; a bucket that
-// still holds versions can be emptied first, once its name is typed.
-func (w *Window) deleteBucket() {
-	r, bucket := w.remote, w.browser.location().Bucket
+// delete deletes bucket after confirming; a bucket that still holds
+// versions can be emptied first, once its name is typed.
+func (a *bucketActions) delete(bucket string) {
+	r := a.remote
 	if r == nil || bucket == "" {
 		return
 	}
-	w.dlg.askDangerous("Delete bucket "+bucket+"?", "The bucket must be empty; nothing else is touched. Its name becomes free for anyone to take.", "Delete bucket", func() {
+	a.dlg.askDangerous("Delete bucket "+bucket+"?", "The bucket must be empty; nothing else is touched. Its name becomes free for anyone to take.", "Delete bucket", func() {
 		go func() {
 			err := r.DeleteBucket(context.Background(), bucket)
 			do(func() {
 				switch {
 				case err == nil:
-					w.browser.setRemote(w.remote)
-					w.reloadBuckets("")
+					a.onDeleted(bucket)
+					a.onChanged("")
 				case errors.Is(err, store.ErrBucketNotEmpty):
-					w.offerEmptyBucket(bucket)
+					a.offerEmpty(r, bucket)
 				default:
-					w.dlg.showError(errors.New(Sentence(err)))
+					a.dlg.showError(errors.New(Sentence(err)))
 				}
 			})
 		}()
 	})
 }
 
-// offerEmptyBucket deletes every version and marker in the bucket, then
-// the bucket, once the person has typed its name.
-func (w *Window) offerEmptyBucket(bucket string) {
-	r := w.remote
+// offerEmpty deletes every version and marker in the bucket, then the
+// bucket, once the person has typed its name.
+func (a *bucketActions) offerEmpty(r bucketManager, bucket string) {
 	msg := bucket + " still holds files or old versions. Emptying it deletes every file, every version and every unfinished upload in it for good, then the bucket. This cannot be undone."
-	w.dlg.confirmTyped("Empty "+bucket+"?", msg, bucket, "Empty and delete", func() {
-		ctx, cancel := context.WithCancel(context.Background())
+	a.dlg.confirmTyped("Empty "+bucket+"?", msg, bucket, "Empty and delete", func() {
 		status := widget.NewLabel("Deleting…")
-		prog := dialog.NewCustomWithoutButtons("Emptying "+bucket, container.NewVBox(widget.NewProgressBarInfinite(), status,
-			widget.NewButtonWithIcon("Stop", theme.CancelIcon(), cancel)), w.win)
-		prog.Show()
+		ctx, done := a.dlg.working("Emptying "+bucket, "Stop", widget.NewProgressBarInfinite(), status)
 		go func() {
-			defer cancel()
 			n, fails, err := r.EmptyBucket(ctx, bucket, func(done int) {
 				do(func() { status.SetText(fmt.Sprintf("%s deleted…", plural(done, "version"))) })
 			})
@@ -159,17 +160,17 @@ func (w *Window) offerEmptyBucket(bucket string) {
 				err = r.DeleteBucket(ctx, bucket)
 			}
 			do(func() {
-				prog.Hide()
+				done()
 				switch {
 				case err != nil:
-					w.dlg.showError(fmt.Errorf("%s deleted, then: %s", plural(n, "version"), Sentence(err)))
+					a.dlg.showError(fmt.Errorf("%s deleted, then: %s", plural(n, "version"), Sentence(err)))
 				case len(fails) > 0:
-					w.dlg.showError(fmt.Errorf("%d versions could not be deleted (%s: %s); the bucket stays", len(fails), fails[0].Key, fails[0].Message))
+					a.dlg.showError(fmt.Errorf("%d versions could not be deleted (%s: %s); the bucket stays", len(fails), fails[0].Key, fails[0].Message))
 				default:
-					w.dlg.showInfo("Bucket deleted", fmt.Sprintf("%s deleted, then the bucket %s.", capitalize(plural(n, "version")), bucket))
-					w.browser.setRemote(w.remote)
+					a.dlg.showInfo("Bucket deleted", fmt.Sprintf("%s deleted, then the bucket %s.", capitalize(plural(n, "version")), bucket))
+					a.onDeleted(bucket)
 				}
-				w.reloadBuckets("")
+				a.onChanged("")
 			})
 		}()
 	})

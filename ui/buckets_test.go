@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/haul-app/haul/store"
@@ -58,7 +59,7 @@ func bucketNames(t *testing.T) []string {
 func TestNewBucketChecksTheNameAsTyped(t *testing.T) {
 	h := newHarness(t, testClient, Location{})
 	h.eventually("buckets", func() bool { return len(h.w.sidebar.buckets) > 0 })
-	h.ui(h.w.showNewBucket)
+	h.tapIcon(theme.ContentAddIcon())
 	name := h.dialogEntry(0)
 	h.ui(func() { test.Type(name, "ab") })
 	if txt := h.overlayText(); !strings.Contains(txt, "at least 6 characters") {
@@ -90,7 +91,7 @@ func TestNewBucketChecksTheNameAsTyped(t *testing.T) {
 	}
 
 	// And back to private, after saying what that means.
-	h.ui(h.w.toggleVisibility)
+	h.tapIcon(theme.VisibilityIcon())
 	h.tapDialogButton("Make private")
 	h.eventually("private", func() bool { return slices.Contains(bucketNames(t), "haul-ui-made-public:private") })
 }
@@ -101,7 +102,7 @@ func TestDeleteBucketOffersToEmptyIt(t *testing.T) {
 	putText(t, bucket, "a.txt", "a2")
 	h := newHarness(t, testClient, Location{Bucket: bucket})
 	h.waitDone("")
-	h.ui(h.w.deleteBucket)
+	h.tapIcon(theme.DeleteIcon())
 	h.tapDialogButton("Delete bucket")
 	typed := h.dialogEntry(0) // the "empty this bucket" form
 	h.ui(func() { test.Type(typed, bucket) })
@@ -122,7 +123,7 @@ func TestNewFolderRenameAndDelete(t *testing.T) {
 	h.waitDone("")
 	b := h.w.browser
 
-	h.ui(h.w.newFolder)
+	h.tapIcon(theme.FolderNewIcon())
 	folderName := h.dialogEntry(0)
 	if focused := get(h, func() fyne.Focusable { return h.w.win.Canvas().Focused() }); focused != folderName {
 		t.Error("the name field does not have the keyboard")

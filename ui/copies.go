@@ -13,19 +13,39 @@ import (
 // copy goes in parts and takes minutes. Tests lower it.
 var largeCopy int64 = store.MaxCopy
 
-// queueCopy hands a copy to the transfer queue and opens the transfer list.
-// It runs on the Fyne goroutine; ok is false when there is no queue (the
-// caller then copies behind a dialog).
-func (w *Window) queueCopy(r transfer.CopyRequest) (ok bool) {
-	q := w.queue
-	if q == nil {
+// copyAdder is what handing a copy to the transfer queue needs; Queue has
+// it.
+type copyAdder interface {
+	// AddCopy queues a server-side copy (or move) as a job.
+	AddCopy(r transfer.CopyRequest) (transfer.JobID, error)
+}
+
+// copyHandoff hands large copies (restores, renames, moves) to the current
+// account's transfer queue. The components that copy share one; the window
+// sets its queue when the account changes. It belongs to the Fyne
+// goroutine.
+type copyHandoff struct {
+	q copyAdder // nil while no queue is open
+	// onStatus says what was queued; onQueued opens the transfer list.
+	onStatus func(string)
+	onQueued func()
+}
+
+// ready reports whether there is a queue to hand copies to.
+func (c *copyHandoff) ready() bool { return c.q != nil }
+
+// queue hands one copy to the queue, opens the transfer list and says so.
+// ok is false when there is no queue (the caller then copies behind a
+// dialog).
+func (c *copyHandoff) queue(r transfer.CopyRequest) (ok bool) {
+	if c.q == nil {
 		return false
 	}
-	if _, err := q.AddCopy(r); err != nil {
-		w.browser.setStatus(Sentence(err))
+	if _, err := c.q.AddCopy(r); err != nil {
+		c.onStatus(Sentence(err))
 		return true
 	}
-	w.transfers.show()
+	c.onQueued()
 	what := "Copying " + path.Base(r.SrcKey)
 	switch {
 	case r.SrcKey == r.DstKey:
@@ -33,6 +53,6 @@ func (w *Window) queueCopy(r transfer.CopyRequest) (ok bool) {
 	case r.Move:
 		what = "Moving " + path.Base(r.SrcKey)
 	}
-	w.browser.setStatus(what + " inside B2, in the transfer list.")
+	c.onStatus(what + " inside B2, in the transfer list.")
 	return true
 }

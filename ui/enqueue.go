@@ -6,12 +6,14 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -63,30 +65,83 @@ func (b *browser) dropTarget(pos fyne.Position) Location {
 	return b.loc.Folder()
 }
 
-// onDropped receives files and folders dropped from the desktop.
-func (w *Window) onDropped(pos fyne.Position, uris []fyne.URI) {
+// transferAdder is what queueing uploads and downloads needs; Queue has it.
+type transferAdder interface {
+	// AddUpload queues a local file's upload.
+	AddUpload(r transfer.UploadRequest) (transfer.JobID, error)
+	// AddDownload queues a file's download.
+	AddDownload(r transfer.DownloadRequest) (transfer.JobID, error)
+}
+
+// planRemote is what planning transfers needs of B2; *store.Client has it.
+type planRemote interface {
+	// List pages through a folder: what an upload would replace, what a
+	// folder download holds.
+	List(ctx context.Context, in store.ListInput) (store.Page, error)
+	// Head describes one file of a folder being downloaded.
+	Head(ctx context.Context, bucket, key, versionID string) (store.ObjectInfo, error)
+	// Versions lists a folder as it was, for a download of a past view.
+	Versions(ctx context.Context, in store.VersionsInput) (store.VersionPage, error)
+}
+
+// downloadSource is what to download and where it lives: Items of the
+// folder Base of Bucket, as they were at At (zero: now).
+type downloadSource struct {
+	Bucket, Base string
+	At           time.Time
+	Items        []store.Object
+}
+
+// enqueuer puts uploads and downloads into the transfer queue: from a drop,
+// a picker or a shortcut. It plans them off the Fyne goroutine, asks about
+// names that exist already and reports names it refused. It belongs to the
+// Fyne goroutine.
+type enqueuer struct {
+	dlg    *dialogs
+	queue  transferAdder // nil while no queue is open
+	remote planRemote    // nil while no account is open
+	// encrypt reports whether uploads ask B2 to encrypt them (SSE-B2).
+	encrypt func() bool
+	// onQueued opens the transfer list.
+	onQueued func()
+}
+
+// drop uploads files and folders dropped from the desktop into target;
+// past is set when the folder shown is a past moment (read-only).
+func (e *enqueuer) drop(uris []fyne.URI, target Location, past bool) {
 	var paths []string
 	for _, u := range uris {
 		if u.Scheme() == "file" {
 			paths = append(paths, u.Path())
 		}
 	}
-	w.upload(paths, w.browser.dropTarget(pos))
+	if len(paths) > 0 && e.canUploadInto(target, past) {
+		e.upload(paths, target)
+	}
+}
+
+// canUploadInto reports whether uploads can go into target, and says why
+// not when they cannot: no bucket open, or a past moment shown (past).
+func (e *enqueuer) canUploadInto(target Location, past bool) bool {
+	switch {
+	case e.queue == nil || e.remote == nil || target.Bucket == "":
+		e.dlg.showInfo("Nowhere to upload", "Open a bucket first, then drop files onto it.")
+		return false
+	case past:
+		e.dlg.showInfo("Read-only view", "This shows the folder as it was. Go back to now to upload into it.")
+		return false
+	}
+	return true
 }
 
 // upload plans an upload of local paths into target off the Fyne goroutine,
 // asks about names that exist already, and queues the rest at once.
-func (w *Window) upload(paths []string, target Location) {
+func (e *enqueuer) upload(paths []string, target Location) {
 	if len(paths) == 0 {
 		return
 	}
-	q, r := w.queue, w.remote
+	q, r := e.queue, e.remote
 	if q == nil || r == nil || target.Bucket == "" {
-		w.dlg.showInfo("Nowhere to upload", "Open a bucket first, then drop files onto it.")
-		return
-	}
-	if !w.browser.pastMoment().IsZero() {
-		w.dlg.showInfo("Read-only view", "This shows the folder as it was. Go back to now to upload into it.")
 		return
 	}
 	go func() {
@@ -97,18 +152,18 @@ func (w *Window) upload(paths []string, target Location) {
 		}
 		do(func() {
 			if err != nil {
-				w.dlg.showError(fmt.Errorf("%s", Sentence(err)))
+				e.dlg.showError(fmt.Errorf("%s", Sentence(err)))
 				return
 			}
-			w.reportRejected("Some files were not uploaded", rejected)
-			w.resolveUploads(q, reqs, existing)
+			e.reportRejected("Some files were not uploaded", rejected)
+			e.resolveUploads(q, reqs, existing)
 		})
 	}()
 }
 
 // existingKeys finds which keys under target the dropped items would
 // overwrite: one listing per dropped folder, one single-key listing per file.
-func existingKeys(ctx context.Context, r folderLister, target Location, paths []string) (map[string]bool, error) {
+func existingKeys(ctx context.Context, r planRemote, target Location, paths []string) (map[string]bool, error) {
 	seen := map[string]bool{}
 	for _, p := range paths {
 		fi, err := os.Stat(p)
@@ -144,7 +199,7 @@ func maxKeysFor(dir bool) int {
 }
 
 // resolveUploads asks about each upload whose key exists, then queues.
-func (w *Window) resolveUploads(q Queue, reqs []transfer.UploadRequest, existing map[string]bool) {
+func (e *enqueuer) resolveUploads(q transferAdder, reqs []transfer.UploadRequest, existing map[string]bool) {
 	var conflicts []int
 	for i, r := range reqs {
 		if existing[r.Key] {
@@ -152,7 +207,7 @@ func (w *Window) resolveUploads(q Queue, reqs []transfer.UploadRequest, existing
 		}
 	}
 	taken := func(k string) bool { return existing[k] }
-	w.askEach(conflicts, func(i int) string {
+	e.askEach(conflicts, func(i int) string {
 		return fmt.Sprintf("“%s” already exists in b2://%s/%s.", path.Base(reqs[i].Key), reqs[i].Bucket, path.Dir(reqs[i].Key)+"/")
 	}, "Replace (the old one stays as a version)", func(choices map[int]conflictChoice) {
 		var n int
@@ -166,7 +221,7 @@ func (w *Window) resolveUploads(q Queue, reqs []transfer.UploadRequest, existing
 				r.Key = keepBothName(r.Key, taken)
 				existing[r.Key] = true
 			}
-			r.SSE = w.transfers.encryptUploads()
+			r.SSE = e.encrypt()
 			if _, err := q.AddUpload(r); err != nil {
 				slog.Warn("queue upload", "key", r.Key, "err", err)
 				continue
@@ -174,14 +229,14 @@ func (w *Window) resolveUploads(q Queue, reqs []transfer.UploadRequest, existing
 			n++
 		}
 		if n > 0 {
-			w.transfers.show()
+			e.onQueued()
 		}
 	})
 }
 
 // askEach asks about each conflict in turn (with "do the same for the
 // rest"), then calls done with the choices by index.
-func (w *Window) askEach(conflicts []int, question func(int) string, replaceLabel string, done func(map[int]conflictChoice)) {
+func (e *enqueuer) askEach(conflicts []int, question func(int) string, replaceLabel string, done func(map[int]conflictChoice)) {
 	choices := map[int]conflictChoice{}
 	var ask func(k int)
 	ask = func(k int) {
@@ -217,7 +272,7 @@ func (w *Window) askEach(conflicts []int, question func(int) string, replaceLabe
 		)
 		msg := widget.NewLabel(question(i))
 		msg.Wrapping = fyne.TextWrapWord
-		d = dialog.NewCustomWithoutButtons("A file with that name exists", container.NewVBox(msg, all, buttons), w.win)
+		d = dialog.NewCustomWithoutButtons("A file with that name exists", container.NewVBox(msg, all, buttons), e.dlg.win)
 		d.Resize(fyne.NewSize(560, 200))
 		d.Show()
 	}
@@ -225,7 +280,7 @@ func (w *Window) askEach(conflicts []int, question func(int) string, replaceLabe
 }
 
 // reportRejected lists names that were refused, each with its reason.
-func (w *Window) reportRejected(title string, rejected []transfer.Rejected) {
+func (e *enqueuer) reportRejected(title string, rejected []transfer.Rejected) {
 	if len(rejected) == 0 {
 		return
 	}
@@ -239,36 +294,40 @@ func (w *Window) reportRejected(title string, rejected []transfer.Rejected) {
 	}
 	text := widget.NewLabel(b.String())
 	text.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(title, "OK", container.NewVScroll(text), w.win)
+	d := dialog.NewCustom(title, "OK", container.NewVScroll(text), e.dlg.win)
 	d.Resize(fyne.NewSize(600, 300))
-	w.dlg.present(d, d.Hide)
+	e.dlg.present(d, d.Hide)
 }
 
 // chooseUploadFile lets a person tick several local files and folders and
-// uploads them into the current folder (Ctrl+U).
-func (w *Window) chooseUploadFile() {
-	target := w.browser.location().Folder()
+// uploads them into target (Ctrl+U); past as for drop.
+func (e *enqueuer) chooseUploadFile(target Location, past bool) {
+	if !e.canUploadInto(target, past) {
+		return
+	}
 	p := newPicker(pickItems, "Upload", func(dir string, picked []string) {
 		fyne.CurrentApp().Preferences().SetString(prefUploadDir, dir)
-		w.upload(picked, target)
+		e.upload(picked, target)
 	})
-	w.pickLocal("Upload to "+target.String(), p, startDirs(prefUploadDir)...)
+	p.showIn(e.dlg, "Upload to "+target.String(), startDirs(prefUploadDir)...)
 }
 
 // chooseUploadFolder lets a person pick one local folder and uploads it
-// whole into the current folder (Ctrl+Shift+U).
-func (w *Window) chooseUploadFolder() {
-	target := w.browser.location().Folder()
+// whole into target (Ctrl+Shift+U); past as for drop.
+func (e *enqueuer) chooseUploadFolder(target Location, past bool) {
+	if !e.canUploadInto(target, past) {
+		return
+	}
 	p := newPicker(pickFolder, "Upload this folder", func(dir string, _ []string) {
 		// Next time, open beside it.
 		fyne.CurrentApp().Preferences().SetString(prefUploadDir, filepath.Dir(dir))
-		w.upload([]string{dir}, target)
+		e.upload([]string{dir}, target)
 	})
-	w.pickLocal("Upload a folder to "+target.String(), p, startDirs(prefUploadDir)...)
+	p.showIn(e.dlg, "Upload a folder to "+target.String(), startDirs(prefUploadDir)...)
 }
 
 // downloadDir is the last folder downloaded to, or the Downloads folder.
-func (w *Window) downloadDir() string {
+func downloadDir() string {
 	if d := fyne.CurrentApp().Preferences().String(prefDownloadDir); d != "" {
 		return d
 	}
@@ -279,57 +338,29 @@ func (w *Window) downloadDir() string {
 	return filepath.Join(home, "Downloads")
 }
 
-// chooseDownload asks which local folder to download the selection into
+// chooseDownload asks which local folder to download src into
 // (Ctrl+Shift+D), and remembers it for Ctrl+D.
-func (w *Window) chooseDownload() {
-	sel := w.browser.selection()
-	if len(sel) == 0 {
+func (e *enqueuer) chooseDownload(src downloadSource) {
+	if len(src.Items) == 0 {
 		return
 	}
 	p := newPicker(pickFolder, "Download here", func(dir string, _ []string) {
 		fyne.CurrentApp().Preferences().SetString(prefDownloadDir, dir)
-		w.download(sel, dir)
+		e.download(src, dir)
 	})
-	w.pickLocal("Download "+plural(len(sel), "item")+" to…", p, startDirs(prefDownloadDir, w.downloadDir())...)
+	p.showIn(e.dlg, "Download "+plural(len(src.Items), "item")+" to…", startDirs(prefDownloadDir, downloadDir())...)
 }
 
-// download queues the selected files and folders into dest (Ctrl+D uses
-// the last folder). Folders are listed off the Fyne goroutine.
-func (w *Window) download(sel []store.Object, dest string) {
-	q, r := w.queue, w.remote
-	if q == nil || r == nil || len(sel) == 0 {
+// download queues the files and folders of src into dest (Ctrl+D uses
+// the last folder). Folders are listed off the Fyne goroutine; a past view
+// downloads the past.
+func (e *enqueuer) download(src downloadSource, dest string) {
+	q, r := e.queue, e.remote
+	if q == nil || r == nil || len(src.Items) == 0 {
 		return
 	}
-	bucket, base := w.browser.location().Bucket, w.browser.location().Prefix
-	at := w.browser.pastMoment() // a past view downloads the past
 	go func() {
-		var reqs []transfer.DownloadRequest
-		var rejected []transfer.Rejected
-		var err error
-		for _, o := range sel {
-			var rs []transfer.DownloadRequest
-			var rj []transfer.Rejected
-			switch {
-			case o.IsFolder && !at.IsZero():
-				// Each file pinned to its version at that moment.
-				rs, rj, err = transfer.PlanDownloadAt(context.Background(), r, bucket, o.Key, dest, at)
-			case o.IsFolder:
-				// The folder itself is created under dest.
-				rs, rj, err = transfer.PlanDownload(context.Background(), r, bucket, o.Key, dest)
-			default:
-				local, perr := transfer.SafeLocalPath(dest, strings.TrimPrefix(o.Key, base))
-				if perr != nil {
-					rj = []transfer.Rejected{{Name: o.Key, Reason: perr.Error()}}
-				} else {
-					// VersionID pins the version a past view shows.
-					rs = []transfer.DownloadRequest{{Bucket: bucket, Key: o.Key, VersionID: o.VersionID, Local: local, Size: o.Size}}
-				}
-			}
-			if err != nil {
-				break
-			}
-			reqs, rejected = append(reqs, rs...), append(rejected, rj...)
-		}
+		reqs, rejected, err := planDownloads(context.Background(), r, src, dest)
 		exists := map[int]bool{}
 		for i, rq := range reqs {
 			if _, serr := os.Stat(rq.Local); serr == nil {
@@ -338,23 +369,73 @@ func (w *Window) download(sel []store.Object, dest string) {
 		}
 		do(func() {
 			if err != nil {
-				w.dlg.showError(fmt.Errorf("%s", Sentence(err)))
+				e.dlg.showError(fmt.Errorf("%s", Sentence(err)))
 				return
 			}
-			w.reportRejected("Some files were not downloaded", rejected)
-			w.resolveDownloads(q, reqs, exists)
+			e.reportRejected("Some files were not downloaded", rejected)
+			e.resolveDownloads(q, reqs, exists)
 		})
 	}()
 }
 
-func (w *Window) resolveDownloads(q Queue, reqs []transfer.DownloadRequest, exists map[int]bool) {
+// planDownloads lists the folders of src and names a local file under
+// dest for each file, refusing names that cannot be written there.
+func planDownloads(ctx context.Context, r planRemote, src downloadSource, dest string) (reqs []transfer.DownloadRequest, rejected []transfer.Rejected, err error) {
+	for _, o := range src.Items {
+		var rs []transfer.DownloadRequest
+		var rj []transfer.Rejected
+		switch {
+		case o.IsFolder && !src.At.IsZero():
+			// Each file pinned to its version at that moment.
+			rs, rj, err = transfer.PlanDownloadAt(ctx, r, src.Bucket, o.Key, dest, src.At)
+		case o.IsFolder:
+			// The folder itself is created under dest.
+			rs, rj, err = transfer.PlanDownload(ctx, r, src.Bucket, o.Key, dest)
+		default:
+			local, perr := transfer.SafeLocalPath(dest, strings.TrimPrefix(o.Key, src.Base))
+			if perr != nil {
+				rj = []transfer.Rejected{{Name: o.Key, Reason: perr.Error()}}
+			} else {
+				// VersionID pins the version a past view shows.
+				rs = []transfer.DownloadRequest{{Bucket: src.Bucket, Key: o.Key, VersionID: o.VersionID, Local: local, Size: o.Size}}
+			}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		reqs, rejected = append(reqs, rs...), append(rejected, rj...)
+	}
+	return reqs, rejected, nil
+}
+
+// downloadVersion queues a download of one version into the download
+// folder, asking when a file of that name exists.
+func (e *enqueuer) downloadVersion(bucket string, v store.Version) {
+	q := e.queue
+	if q == nil {
+		return
+	}
+	local, err := transfer.SafeLocalPath(downloadDir(), path.Base(v.Key))
+	if err != nil {
+		e.dlg.showError(errors.New(capitalize(err.Error()) + "."))
+		return
+	}
+	req := transfer.DownloadRequest{Bucket: bucket, Key: v.Key, VersionID: v.VersionID, Local: local, Size: v.Size}
+	exists := map[int]bool{}
+	if _, err := os.Stat(local); err == nil {
+		exists[0] = true
+	}
+	e.resolveDownloads(q, []transfer.DownloadRequest{req}, exists)
+}
+
+func (e *enqueuer) resolveDownloads(q transferAdder, reqs []transfer.DownloadRequest, exists map[int]bool) {
 	var conflicts []int
 	for i := range reqs {
 		if exists[i] {
 			conflicts = append(conflicts, i)
 		}
 	}
-	w.askEach(conflicts, func(i int) string {
+	e.askEach(conflicts, func(i int) string {
 		return fmt.Sprintf("“%s” already exists in %s.", filepath.Base(reqs[i].Local), filepath.Dir(reqs[i].Local))
 	}, "Replace", func(choices map[int]conflictChoice) {
 		n := 0
@@ -376,7 +457,7 @@ func (w *Window) resolveDownloads(q Queue, reqs []transfer.DownloadRequest, exis
 			n++
 		}
 		if n > 0 {
-			w.transfers.show()
+			e.onQueued()
 		}
 	})
 }

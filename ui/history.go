@@ -7,15 +7,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/transfer"
@@ -118,13 +115,27 @@ func (b *browser) updateHistoryBar() {
 	}
 }
 
-// chooseMoment asks for a date and time and shows the folder as it was.
-func (w *Window) chooseMoment() {
-	b := w.browser
+// historyActions travels in time: it asks for the moment to show a folder
+// as it was, restores files as they were then, and undeletes. It belongs to
+// the Fyne goroutine.
+type historyActions struct {
+	dlg    *dialogs
+	remote historian    // nil while no account is open
+	copies *copyHandoff // large restores go to the transfer queue
+
+	// onMoment shows the folder as it was at; onChanged lists the folder
+	// and the version panel again.
+	onMoment  func(at time.Time)
+	onChanged func()
+}
+
+// chooseMoment asks for a date and time (cur, when a past is shown, to
+// start from) and shows the folder as it was then.
+func (h *historyActions) chooseMoment(cur time.Time) {
 	entry := widget.NewEntry()
 	entry.SetPlaceHolder("2026-11-20 14:00")
-	if !b.mode.at.IsZero() {
-		entry.SetText(b.mode.at.Local().Format("2006-01-02 15:04"))
+	if !cur.IsZero() {
+		entry.SetText(cur.Local().Format("2006-01-02 15:04"))
 	}
 	hint := widget.NewLabel("Type a local date and time, or pick one:")
 	presets := container.NewHBox()
@@ -141,13 +152,13 @@ func (w *Window) chooseMoment() {
 		}
 		at, err := parseMoment(entry.Text, time.Now())
 		if err != nil {
-			w.dlg.showError(err)
+			h.dlg.showError(err)
 			return
 		}
-		b.setHistory(historyMode{at: at})
-	}, w.win)
+		h.onMoment(at)
+	}, h.dlg.win)
 	d.Resize(fyne.NewSize(520, 260))
-	w.dlg.showForm(d, entry)
+	h.dlg.showForm(d, entry)
 }
 
 // parseMoment reads "2006-01-02 15:04[:05]" or "2006-01-02" in local time;
@@ -168,23 +179,22 @@ func parseMoment(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a date like 2026-11-20 14:00", s)
 }
 
-// undeleteSelected brings back the selected deleted files, eight at a
-// time, with a count; selected folders, or the whole folder shown when
-// nothing is selected, come back with all their subfolders.
-func (w *Window) undeleteSelected() {
-	b, r := w.browser, w.remote
-	if r == nil {
+// undelete brings back the selected deleted files of the folder loc,
+// eight at a time, with a count; selected folders, or the whole folder
+// when nothing is selected, come back with all their subfolders.
+func (h *historyActions) undelete(loc Location, sel []store.Object) {
+	if h.remote == nil {
 		return
 	}
+	bucket := loc.Bucket
 	var keys, folders []string
-	sel := b.selection()
 	if len(sel) == 0 {
-		where := b.loc.Folder().String()
-		w.dlg.ask("Undelete everything in this folder?",
+		where := loc.Folder().String()
+		h.dlg.ask("Undelete everything in this folder?",
 			"Every deleted file in "+where+" and in all its subfolders comes back as it was when it was deleted.",
 			func(ok bool) {
 				if ok {
-					w.undeleteFolders([]string{b.loc.Prefix})
+					h.undeleteFolders(bucket, []string{loc.Prefix})
 				}
 			})
 		return
@@ -199,31 +209,26 @@ func (w *Window) undeleteSelected() {
 	}
 	if len(folders) > 0 {
 		// The folders' files and the selected files, in one go.
-		w.undeleteFolders(append(folders, keys...))
+		h.undeleteFolders(bucket, append(folders, keys...))
 		return
 	}
 	if len(keys) == 0 {
-		w.dlg.showInfo("Undelete", "None of these files is deleted.")
+		h.dlg.showInfo("Undelete", "None of these files is deleted.")
 		return
 	}
-	w.bulkAsync("Undeleting", keys, func(ctx context.Context, key string) error {
-		_, err := r.Undelete(ctx, b.loc.Bucket, key)
+	r := h.remote
+	h.dlg.runEach("Undeleting", keys, func(ctx context.Context, key string) error {
+		_, err := r.Undelete(ctx, bucket, key)
 		return err
-	}, "undeleted")
+	}, "undeleted", h.onChanged)
 }
 
-// restoreAsOf makes the selected files (or all listed) current again as
-// they were at the chosen moment.
-func (w *Window) restoreAsOf() {
-	b, r := w.browser, w.remote
+// restore makes files of bucket current again as they were at the moment
+// shown: sel holds the versions of that moment.
+func (h *historyActions) restore(bucket string, sel []store.Object) {
+	r := h.remote
 	if r == nil {
 		return
-	}
-	sel := b.selection()
-	if len(sel) == 0 {
-		for i := range b.view.Len() {
-			sel = append(sel, b.view.At(i))
-		}
 	}
 	byKey := map[string]string{}
 	var keys []string
@@ -232,7 +237,7 @@ func (w *Window) restoreAsOf() {
 		if o.IsFolder || o.VersionID == "" {
 			continue
 		}
-		if o.Size > largeCopy && w.queue != nil {
+		if o.Size > largeCopy && h.copies.ready() {
 			large = append(large, o)
 			continue
 		}
@@ -242,86 +247,33 @@ func (w *Window) restoreAsOf() {
 	if len(keys)+len(large) == 0 {
 		return
 	}
-	bucket := b.loc.Bucket
-	w.dlg.ask("Restore "+plural(len(keys)+len(large), "file")+"?",
+	h.dlg.ask("Restore "+plural(len(keys)+len(large), "file")+"?",
 		"Each file's version from that moment is copied on top and becomes current. Nothing is lost: the versions of now stay as older versions.",
 		func(ok bool) {
 			if !ok {
 				return
 			}
 			for _, o := range large {
-				w.queueCopy(transfer.CopyRequest{Bucket: bucket, SrcKey: o.Key, SrcVersionID: o.VersionID, DstKey: o.Key, Size: o.Size})
+				h.copies.queue(transfer.CopyRequest{Bucket: bucket, SrcKey: o.Key, SrcVersionID: o.VersionID, DstKey: o.Key, Size: o.Size})
 			}
 			if len(keys) > 0 {
-				w.bulkAsync("Restoring", keys, func(ctx context.Context, key string) error {
+				h.dlg.runEach("Restoring", keys, func(ctx context.Context, key string) error {
 					_, err := r.Restore(ctx, bucket, key, byKey[key], nil)
 					return err
-				}, "restored")
+				}, "restored", h.onChanged)
 			}
 		})
-}
-
-// bulkAsync runs op for each key, eight at a time, with a progress dialog
-// that can be cancelled, and says at the end how many succeeded.
-func (w *Window) bulkAsync(title string, keys []string, op func(context.Context, string) error, done string) {
-	ctx, cancel := context.WithCancel(context.Background())
-	bar := widget.NewProgressBar()
-	bar.Max = float64(len(keys))
-	prog := dialog.NewCustomWithoutButtons(title+" "+plural(len(keys), "file")+"…",
-		container.NewVBox(bar, widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)), w.win)
-	prog.Show()
-	go func() {
-		defer cancel()
-		var (
-			mu         sync.Mutex
-			okCount, n int
-			firstErr   error
-		)
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(8)
-		for _, k := range keys {
-			g.Go(func() error {
-				err := op(gctx, k)
-				mu.Lock()
-				n++
-				if err == nil {
-					okCount++
-				} else if firstErr == nil {
-					firstErr = err
-				}
-				count := n
-				mu.Unlock()
-				do(func() { bar.SetValue(float64(count)) })
-				return nil
-			})
-		}
-		_ = g.Wait()
-		do(func() {
-			prog.Hide()
-			msg := fmt.Sprintf("%s %s.", capitalize(plural(okCount, "file")), done)
-			if firstErr != nil {
-				msg += fmt.Sprintf(" %d failed: %s", len(keys)-okCount, Sentence(firstErr))
-			}
-			w.dlg.showInfo(title, msg)
-			w.browser.refresh()
-			w.versions.reload()
-		})
-	}()
 }
 
 // undeleteFolders brings back every deleted file under each folder of
 // names (keys ending in "/", "" for the bucket) and each file named, with a
 // progress bar, a cancel button and a count at the end.
-func (w *Window) undeleteFolders(names []string) {
-	r, bucket := w.remote, w.browser.location().Bucket
-	ctx, cancel := context.WithCancel(context.Background())
+func (h *historyActions) undeleteFolders(bucket string, names []string) {
+	r := h.remote
 	bar := widget.NewProgressBar()
 	label := widget.NewLabel("Looking for deleted files…")
-	prog := dialog.NewCustomWithoutButtons("Undeleting…",
-		container.NewVBox(label, bar, widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)), w.win)
-	prog.Show()
+	ctx, done := h.dlg.working("Undeleting…", "Cancel", label, bar)
 	go func() {
-		defer cancel()
 		var (
 			back, failed int
 			firstErr     error
@@ -359,22 +311,26 @@ func (w *Window) undeleteFolders(names []string) {
 			}
 		}
 		do(func() {
-			prog.Hide()
-			msg := capitalize(plural(back, "file")) + " undeleted."
-			if back == 0 && firstErr == nil {
-				msg = "Nothing here was deleted."
-			}
-			if failed > 0 {
-				msg += fmt.Sprintf(" %s could not be undeleted.", capitalize(plural(failed, "file")))
-			}
-			if firstErr != nil {
-				msg += " " + Sentence(firstErr)
-			}
-			w.dlg.showInfo("Undelete", msg)
-			w.browser.refresh()
-			w.versions.reload()
+			done()
+			h.dlg.showInfo("Undelete", undeletedText(back, failed, firstErr))
+			h.onChanged()
 		})
 	}()
+}
+
+// undeletedText is the count at the end of an undelete.
+func undeletedText(back, failed int, err error) string {
+	msg := capitalize(plural(back, "file")) + " undeleted."
+	if back == 0 && err == nil {
+		msg = "Nothing here was deleted."
+	}
+	if failed > 0 {
+		msg += fmt.Sprintf(" %s could not be undeleted.", capitalize(plural(failed, "file")))
+	}
+	if err != nil {
+		msg += " " + Sentence(err)
+	}
+	return msg
 }
 
 // historian is what undeleting and restoring from the past needs.

@@ -167,10 +167,8 @@ func TestShowDeletedAndUndelete(t *testing.T) {
 	if hidden := get(h, func() bool { return b.undeleteBtn.Hidden }); hidden {
 		t.Error("no Undelete button while showing deleted files")
 	}
-	h.ui(func() {
-		b.selectOnly(i)
-		h.w.undeleteSelected()
-	})
+	h.ui(func() { b.selectOnly(i) })
+	h.tapButton("Undelete")
 	h.tapDialogButton("OK") // "1 file undeleted."
 	h.ui(func() { b.deletedChk.SetChecked(false) })
 	h.eventually("gone.txt back", func() bool {
@@ -218,7 +216,7 @@ func TestFolderAsItWas(t *testing.T) {
 	// Restore everything as it was at t1: a.txt comes back with its first text.
 	h.ui(func() { b.setHistory(historyMode{at: t1}) })
 	h.waitDone("")
-	h.ui(h.w.restoreAsOf)
+	h.tapButton("Restore")
 	h.tapDialogButton("Yes")
 	h.eventually("the result", func() bool {
 		for _, ov := range h.w.win.Canvas().Overlays().List() {
@@ -290,7 +288,7 @@ func TestShareLinksWork(t *testing.T) {
 	h := newHarness(t, testClient, Location{Bucket: bucket, Key: "report 1+1.txt"})
 	h.waitDone("")
 	h.eventually("the bucket list", func() bool { return len(h.w.sidebar.buckets) > 0 })
-	h.ui(h.w.shareSelected) // links are made at once, for 1 day
+	h.tapButton("Share") // links are made at once, for 1 day
 	// out reads the links box; call it under the UI lock.
 	out := func() string {
 		for _, ov := range h.w.win.Canvas().Overlays().List() {
@@ -337,7 +335,7 @@ func TestShareLinksWork(t *testing.T) {
 		h.w.browser.open(Location{Bucket: sandbox.PublicBucket, Key: "index.html"})
 	})
 	h.waitDone("")
-	h.ui(h.w.shareSelected)
+	h.tapButton("Share")
 	h.eventually("a public link", func() bool { return strings.HasPrefix(out(), "http") })
 	plain := get(h, out)
 	if strings.Contains(plain, "X-Amz-Signature") {
@@ -385,10 +383,8 @@ func TestLargeCopiesRunAsJobs(t *testing.T) {
 	h.eventually("the version panel reloaded with the restored version", func() bool { return len(p.versions) == 3 })
 
 	// Move reel/ to archive/reel/: a.mov goes to the queue, b.txt at once.
-	h.ui(func() {
-		b.selectOnly(b.view.index("reel/"))
-		h.w.renameSelected()
-	})
+	h.ui(func() { b.selectOnly(b.view.index("reel/")) })
+	h.press(0, fyne.KeyF2)
 	e := h.dialogEntry(0)
 	h.ui(func() { e.SetText("archive/reel") })
 	h.tapDialogButton("Rename")
@@ -434,10 +430,8 @@ func TestUndeleteWholeFolder(t *testing.T) {
 	b := h.w.browser
 	h.ui(func() { b.deletedChk.SetChecked(true) })
 	v := h.waitDone("")
-	h.ui(func() {
-		b.selectOnly(v.index("old/"))
-		h.w.undeleteSelected()
-	})
+	h.ui(func() { b.selectOnly(v.index("old/")) })
+	h.tapButton("Undelete")
 	h.eventually("the count", func() bool { return strings.Contains(h.overlayTextLocked(), "3 files undeleted.") })
 	h.tapDialogButton("OK")
 	for _, k := range []string{"old/a.txt", "old/sub/b.txt", "old/sub/deep/c.txt"} {
@@ -451,10 +445,8 @@ func TestUndeleteWholeFolder(t *testing.T) {
 
 	// Nothing selected: the whole folder shown, after confirming.
 	h.waitDone("")
-	h.ui(func() {
-		b.clearSelection()
-		h.w.undeleteSelected()
-	})
+	h.ui(b.clearSelection)
+	h.tapButton("Undelete")
 	h.tapDialogButton("Yes")
 	h.eventually("the count", func() bool { return strings.Contains(h.overlayTextLocked(), "1 file undeleted.") })
 	h.tapDialogButton("OK")
@@ -483,7 +475,11 @@ func TestDownloadFolderAsItWas(t *testing.T) {
 	h.ui(func() { b.setHistory(historyMode{at: moment}) })
 	v := h.waitDone("")
 	dest := t.TempDir()
-	h.ui(func() { h.w.download([]store.Object{v.At(v.index("dir/"))}, dest) })
+	h.ui(func() {
+		fyne.CurrentApp().Preferences().SetString(prefDownloadDir, dest)
+		b.selectOnly(v.index("dir/"))
+	})
+	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyD)
 	s := allDone(t, q, 2)
 	if len(s.Jobs) != 2 {
 		t.Errorf("%d downloads, want x.txt and sub/y.txt only", len(s.Jobs))

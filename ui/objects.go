@@ -8,25 +8,39 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/transfer"
 )
 
-// deleteSelected hides the selected files and folders (Delete), or removes
-// every version of them for good (Shift+Delete), after asking; folders
-// deleted for good need their name typed.
-func (w *Window) deleteSelected(forGood bool) {
-	b, r := w.browser, w.remote
-	sel := b.selection()
-	if r == nil || len(sel) == 0 || !b.mode.at.IsZero() {
+// objectActions deletes, renames and moves files and folders and makes new
+// folders, asking first and showing progress. It acts on what it is given
+// (the browser's selection and folder), never on the browser itself, and
+// says what happened through its callbacks. It belongs to the Fyne
+// goroutine.
+type objectActions struct {
+	dlg    *dialogs
+	remote objectEditor // nil while no account is open
+	copies *copyHandoff // large renames go to the transfer queue
+
+	// onStatus shows a result in the status bar; onChanged lists the
+	// folder and the version panel again; onQueued opens the transfer
+	// list.
+	onStatus  func(string)
+	onChanged func()
+	onQueued  func()
+}
+
+// delete hides the selected files and folders in bucket (forGood false),
+// or removes every version of them for good, after asking; deleting for
+// good needs the name (or the count) typed.
+func (a *objectActions) delete(bucket string, sel []store.Object, forGood bool) {
+	r := a.remote
+	if r == nil || len(sel) == 0 {
 		return
 	}
-	bucket := b.loc.Bucket
 	var files []store.ObjectID
 	var folders []string
 	for _, o := range sel {
@@ -48,10 +62,10 @@ func (w *Window) deleteSelected(forGood bool) {
 		}
 	}
 	run := func() {
-		w.deleteAsync(bucket, files, folders, forGood)
+		a.deleteAsync(r, bucket, files, folders, forGood)
 	}
 	if !forGood {
-		w.dlg.ask("Delete "+what+"?",
+		a.dlg.ask("Delete "+what+"?",
 			"B2 hides "+them+" behind a delete marker and keeps every version: you can bring "+them+" back with Show deleted → Undelete. Storage is still billed until the versions are deleted for good.",
 			func(ok bool) {
 				if ok {
@@ -68,7 +82,7 @@ func (w *Window) deleteSelected(forGood bool) {
 	if len(folders) > 0 {
 		msg = "Every version of " + what + " is removed from B2, with everything in the folders. This cannot be undone."
 	}
-	w.dlg.confirmTyped("Delete "+what+" for good?", msg, want, "Delete for good", run)
+	a.dlg.confirmTyped("Delete "+what+" for good?", msg, want, "Delete for good", run)
 }
 
 func describe(files, folders int) string {
@@ -84,15 +98,10 @@ func describe(files, folders int) string {
 }
 
 // deleteAsync deletes with a progress dialog and a count at the end.
-func (w *Window) deleteAsync(bucket string, files []store.ObjectID, folders []string, forGood bool) {
-	r := w.remote
-	ctx, cancel := context.WithCancel(context.Background())
+func (a *objectActions) deleteAsync(r objectEditor, bucket string, files []store.ObjectID, folders []string, forGood bool) {
 	status := widget.NewLabel("Deleting…")
-	prog := dialog.NewCustomWithoutButtons("Deleting", container.NewVBox(widget.NewProgressBarInfinite(), status,
-		widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)), w.win)
-	prog.Show()
+	ctx, done := a.dlg.working("Deleting", "Cancel", widget.NewProgressBarInfinite(), status)
 	go func() {
-		defer cancel()
 		total, failed := 0, 0
 		var firstErr error
 		count := func(n int, fails []store.DeleteFailure, err error) {
@@ -123,7 +132,7 @@ func (w *Window) deleteAsync(bucket string, files []store.ObjectID, folders []st
 			}
 		}
 		do(func() {
-			prog.Hide()
+			done()
 			msg := fmt.Sprintf("%s deleted.", capitalize(plural(total, "entry")))
 			if failed > 0 {
 				msg += fmt.Sprintf(" %d could not be deleted.", failed)
@@ -131,22 +140,18 @@ func (w *Window) deleteAsync(bucket string, files []store.ObjectID, folders []st
 			if firstErr != nil {
 				msg += " " + Sentence(firstErr)
 			}
-			w.browser.setStatus(msg)
-			w.browser.refresh()
-			w.versions.reload()
+			a.onStatus(msg)
+			a.onChanged()
 		})
 	}()
 }
 
-// renameSelected renames or moves one file or folder (F2).
-func (w *Window) renameSelected() {
-	b, r := w.browser, w.remote
-	sel := b.selection()
-	if r == nil || len(sel) != 1 || !b.mode.at.IsZero() || sel[0].Deleted {
+// rename renames or moves one file or folder of bucket (F2).
+func (a *objectActions) rename(bucket string, o store.Object) {
+	r := a.remote
+	if r == nil || o.Deleted {
 		return
 	}
-	o := sel[0]
-	bucket := b.loc.Bucket
 	entry := widget.NewEntry()
 	entry.SetText(strings.TrimSuffix(o.Key, "/"))
 	note := widget.NewLabel("Type a new name, or a new path to move it. B2 renames by copying: the old name stays as a hidden version (Show deleted lists it).")
@@ -160,49 +165,61 @@ func (w *Window) renameSelected() {
 	}
 	d := dialog.NewForm("Rename "+path.Base(strings.TrimSuffix(o.Key, "/")), "Rename", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("", note), widget.NewFormItem("New name", entry)}, func(ok bool) {
-			if !ok {
-				return
+			if ok {
+				a.renameTo(r, bucket, o, strings.Trim(entry.Text, "/"))
 			}
-			dst := strings.Trim(entry.Text, "/")
-			if !o.IsFolder && o.Size > largeCopy && w.queueCopy(transfer.CopyRequest{
-				Bucket: bucket, SrcKey: o.Key, DstKey: dst, Move: true, Size: o.Size,
-			}) {
-				return
-			}
-			q := w.queue
-			w.bulkOne("Renaming", func(ctx context.Context) (string, error) {
-				if o.IsFolder {
-					n, handed, err := r.RenameFolder(ctx, bucket, o.Key, dst+"/", store.FolderMoveOptions{
-						HandOff: func(oldKey, newKey string, size int64) bool {
-							if q == nil || size <= largeCopy {
-								return false
-							}
-							_, err := q.AddCopy(transfer.CopyRequest{Bucket: bucket, SrcKey: oldKey, DstKey: newKey, Move: true, Size: size})
-							return err == nil
-						},
-					})
-					msg := fmt.Sprintf("%s moved.", capitalize(plural(n, "file")))
-					if handed > 0 {
-						msg += fmt.Sprintf(" %s moving in the transfer list.", capitalize(plural(handed, "large file")))
-						do(w.transfers.show)
-					}
-					return msg, err
-				}
-				_, err := r.Rename(ctx, bucket, o.Key, dst)
-				return "Renamed.", err
-			})
-		}, w.win)
+		}, a.dlg.win)
 	d.Resize(fyne.NewSize(560, 240))
-	w.dlg.showForm(d, entry)
+	a.dlg.showForm(d, entry)
 }
 
-// newFolder creates a folder in the current folder.
-func (w *Window) newFolder() {
-	b, r := w.browser, w.remote
-	if r == nil || b.loc.Bucket == "" || !b.mode.at.IsZero() {
+// renameTo moves o to dst: a large file as a job in the transfer queue,
+// a folder file by file (its large files handed to the queue).
+func (a *objectActions) renameTo(r objectEditor, bucket string, o store.Object, dst string) {
+	if !o.IsFolder && o.Size > largeCopy && a.copies.queue(transfer.CopyRequest{
+		Bucket: bucket, SrcKey: o.Key, DstKey: dst, Move: true, Size: o.Size,
+	}) {
 		return
 	}
-	bucket, prefix := b.loc.Bucket, b.loc.Prefix
+	copies := a.copies
+	a.runOne("Renaming", func(ctx context.Context) (string, error) {
+		if !o.IsFolder {
+			_, err := r.Rename(ctx, bucket, o.Key, dst)
+			return "Renamed.", err
+		}
+		n, handed, err := r.RenameFolder(ctx, bucket, o.Key, dst+"/", store.FolderMoveOptions{
+			// Called off the Fyne goroutine: copies.q is read once,
+			// before the work starts.
+			HandOff: handOff(copies.q, bucket),
+		})
+		msg := fmt.Sprintf("%s moved.", capitalize(plural(n, "file")))
+		if handed > 0 {
+			msg += fmt.Sprintf(" %s moving in the transfer list.", capitalize(plural(handed, "large file")))
+			do(a.onQueued)
+		}
+		return msg, err
+	})
+}
+
+// handOff queues the large files of a folder being moved as jobs; nil q
+// moves them all behind the dialog.
+func handOff(q copyAdder, bucket string) func(oldKey, newKey string, size int64) bool {
+	return func(oldKey, newKey string, size int64) bool {
+		if q == nil || size <= largeCopy {
+			return false
+		}
+		_, err := q.AddCopy(transfer.CopyRequest{Bucket: bucket, SrcKey: oldKey, DstKey: newKey, Move: true, Size: size})
+		return err == nil
+	}
+}
+
+// newFolder creates a folder in the folder loc.
+func (a *objectActions) newFolder(loc Location) {
+	r := a.remote
+	if r == nil || loc.Bucket == "" {
+		return
+	}
+	bucket, prefix := loc.Bucket, loc.Prefix
 	entry := widget.NewEntry()
 	entry.Validator = func(s string) error {
 		s = strings.TrimSpace(s)
@@ -211,39 +228,28 @@ func (w *Window) newFolder() {
 		}
 		return store.ValidateKey(prefix + s + "/" + store.EmptyFolderMarker)
 	}
-	d := dialog.NewForm("New folder in "+b.loc.Folder().String(), "Create", "Cancel",
+	d := dialog.NewForm("New folder in "+loc.Folder().String(), "Create", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("Name", entry)}, func(ok bool) {
 			if !ok {
 				return
 			}
 			name := strings.TrimSpace(entry.Text)
-			w.bulkOne("Creating the folder", func(ctx context.Context) (string, error) {
+			a.runOne("Creating the folder", func(ctx context.Context) (string, error) {
 				return "Folder created.", r.NewFolder(ctx, bucket, prefix+name+"/")
 			})
-		}, w.win)
-	w.dlg.showForm(d, entry)
+		}, a.dlg.win)
+	a.dlg.showForm(d, entry)
 }
 
-// bulkOne runs one operation with a progress dialog, then refreshes and
-// says how it went.
-func (w *Window) bulkOne(title string, op func(context.Context) (string, error)) {
-	ctx, cancel := context.WithCancel(context.Background())
-	prog := dialog.NewCustomWithoutButtons(title+"…", container.NewVBox(widget.NewProgressBarInfinite(),
-		widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)), w.win)
-	prog.Show()
-	go func() {
-		defer cancel()
-		msg, err := op(ctx)
-		do(func() {
-			prog.Hide()
-			if err != nil {
-				w.dlg.showError(errors.New(Sentence(err)))
-			} else {
-				w.browser.setStatus(msg)
-			}
-			w.browser.refresh()
-		})
-	}()
+// runOne runs one operation behind a progress dialog, then says how it
+// went and lists the folder again.
+func (a *objectActions) runOne(title string, op func(context.Context) (string, error)) {
+	a.dlg.runOne(title, op, func(msg string) {
+		if msg != "" {
+			a.onStatus(msg)
+		}
+		a.onChanged()
+	})
 }
 
 // objectEditor is what deleting, renaming and making folders needs.

@@ -318,3 +318,28 @@ func tableScroll(t *fileTable) (offset fyne.Position, view fyne.Size) {
 	}
 	return offset, view
 }
+
+// tapIcon taps the visible button that shows only icon (a toolbar button
+// without a label), failing when there is none; like tapButton, it taps
+// nothing when the button is disabled and reports false. Two such
+// buttons on screen fail the test: a person could not tell which is meant.
+func (h *harness) tapIcon(icon fyne.Resource) bool {
+	h.t.Helper()
+	var all []*widget.Button
+	h.ui(func() {
+		for _, o := range visibleObjects(h.w.win.Canvas()) {
+			if b, ok := o.(*widget.Button); ok && b.Text == "" && b.Icon != nil && b.Icon.Name() == icon.Name() {
+				all = append(all, b)
+			}
+		}
+	})
+	if len(all) != 1 {
+		h.t.Fatalf("%d buttons with the icon %s on screen, want 1; the screen shows %q", len(all), icon.Name(), h.screenText())
+	}
+	found := all[0]
+	if get(h, found.Disabled) {
+		return false
+	}
+	h.ui(func() { test.Tap(found) })
+	return true
+}

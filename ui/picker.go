@@ -428,13 +428,13 @@ func (p *picker) focusList() {
 	}
 }
 
-// pickLocal shows p in a dialog titled title, reading the first of dirs
+// showIn shows p in a dialog titled title, reading the first of dirs
 // that can be read. Escape closes it wherever the keyboard is inside it;
 // Enter is answered by the widget that has the keyboard (it is given to
 // the list), never by the window, which would forget the dialog's Escape
 // once Enter found nothing to choose.
-func (w *Window) pickLocal(title string, p *picker, dirs ...string) {
-	d := dialog.NewCustomWithoutButtons(title, p.build(), w.win)
+func (p *picker) showIn(dl *dialogs, title string, dirs ...string) {
+	d := dialog.NewCustomWithoutButtons(title, p.build(), dl.win)
 	chosen := p.onDone
 	p.onDone = func(dir string, picked []string) {
 		d.Hide()
@@ -443,8 +443,8 @@ func (w *Window) pickLocal(title string, p *picker, dirs ...string) {
 	p.onCancel = d.Hide
 	d.SetOnClosed(p.stop)
 	d.Resize(fyne.NewSize(720, 520))
-	w.dlg.present(d, nil)
-	w.win.Canvas().Focus(p.list)
+	dl.present(d, nil)
+	dl.win.Canvas().Focus(p.list)
 	p.openAsync(dirs...)
 }
 

@@ -171,38 +171,25 @@ type metaRow struct {
 	box         *fyne.Container
 }
 
-// showProperties opens the properties of the one selected file.
-func (w *Window) showProperties() { w.openProperties() }
-
-// openProperties is showProperties, returning the dialog (nil when none
-// opened) so tests can reach it.
-func (w *Window) openProperties() *propertiesDialog {
-	sel := w.browser.selection()
-	if w.remote == nil || w.browser.location().Bucket == "" {
+// openProperties opens the properties of the one file of sel, in bucket
+// (public: a public-read bucket), and returns the dialog (nil when none
+// opened, with the reason shown). onSaved is told when a save made a new
+// version of a file.
+func openProperties(dl *dialogs, r propertiesRemote, bucket string, public bool, sel []store.Object, onSaved func(bucket, key string)) *propertiesDialog {
+	if r == nil || bucket == "" {
 		return nil
 	}
 	switch {
 	case len(sel) != 1 || sel[0].IsFolder:
-		w.dlg.showInfo("Properties", "Select one file to see its properties.")
+		dl.showInfo("Properties", "Select one file to see its properties.")
 		return nil
 	case sel[0].Deleted:
-		w.dlg.showInfo("Properties", "This file is deleted; undelete it to see its properties.")
+		dl.showInfo("Properties", "This file is deleted; undelete it to see its properties.")
 		return nil
 	}
-	if w.remote == nil {
-		return nil
-	}
-	bucket := w.browser.location().Bucket
-	p := newPropertiesDialog(w.win, w.remote, bucket, w.sidebar.visibility(bucket) == store.PublicRead, sel[0])
-	p.onSaved = func(bucket, key string) {
-		if l := w.browser.location(); l.Bucket == bucket && l.Prefix == dirOf(key) {
-			w.browser.refresh()
-		}
-		if w.versions.shows(bucket, key) {
-			w.versions.reload()
-		}
-	}
-	w.dlg.present(p.dlg, nil)
+	p := newPropertiesDialog(dl.win, r, bucket, public, sel[0])
+	p.onSaved = onSaved
+	dl.present(p.dlg, nil)
 	go p.loadAsync(p.ctx)
 	return p
 }

@@ -28,12 +28,22 @@ func put(t *testing.T, in store.PutInput) {
 	}
 }
 
+// propertiesOfSelection opens the properties component on the harness's
+// selection, as Alt+Enter does, and returns it.
+func propertiesOfSelection(h *harness) *propertiesDialog {
+	return get(h, func() *propertiesDialog {
+		b := h.w.browser
+		bucket := b.location().Bucket
+		return openProperties(h.w.dlg, h.w.remote, bucket, h.w.sidebar.visibility(bucket) == store.PublicRead, b.selection(), h.w.propertiesSaved)
+	})
+}
+
 // openPropertiesOf opens the properties of key, selected in its folder.
 func openPropertiesOf(t *testing.T, r Remote, bucket, key string) (*harness, *propertiesDialog) {
 	t.Helper()
 	h := newHarness(t, r, Location{Bucket: bucket, Prefix: dirOf(key), Key: key})
 	h.waitDone(dirOf(key))
-	p := get(h, h.w.openProperties)
+	p := propertiesOfSelection(h)
 	if p == nil {
 		t.Fatal("no properties dialog")
 	}
@@ -196,7 +206,7 @@ func TestPropertiesPreviewLongTextAndOther(t *testing.T) {
 		b := h.w.browser
 		b.selectOnly(b.view.index("blob.bin"))
 	})
-	p = get(h, h.w.openProperties)
+	p = propertiesOfSelection(h)
 	h.eventually("no preview", func() bool {
 		return strings.Contains(labelsIn(p.previewBox), "No preview for this kind of file.")
 	})

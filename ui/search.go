@@ -47,18 +47,15 @@ type searchDialog struct {
 	onOpen func(loc Location)
 }
 
-// showSearch opens the search of the current folder.
-func (w *Window) showSearch() { w.openSearch() }
-
-// openSearch is showSearch, returning the dialog (nil when none opened) so
-// tests can reach it.
-func (w *Window) openSearch() *searchDialog {
-	loc := w.browser.location()
-	if w.remote == nil || loc.Bucket == "" {
-		w.dlg.showInfo("Search", "Open a bucket first, then search it.")
+// openSearch opens the search of the folder loc and returns the dialog
+// (nil when none opened, with the reason shown); onOpen shows a chosen
+// result.
+func openSearch(dl *dialogs, r searcher, loc Location, onOpen func(Location)) *searchDialog {
+	if r == nil || loc.Bucket == "" {
+		dl.showInfo("Search", "Open a bucket first, then search it.")
 		return nil
 	}
-	s := &searchDialog{r: w.remote, bucket: loc.Bucket, prefix: loc.Prefix, chosen: -1, onOpen: w.browser.open}
+	s := &searchDialog{r: r, bucket: loc.Bucket, prefix: loc.Prefix, chosen: -1, onOpen: onOpen}
 	where := loc.Folder().String()
 	s.entry = widget.NewEntry()
 	s.entry.SetPlaceHolder("name contains…")
@@ -84,11 +81,11 @@ func (w *Window) openSearch() *searchDialog {
 	hint.Wrapping = fyne.TextWrapWord
 	top := container.NewVBox(hint, container.NewBorder(nil, nil, nil, container.NewHBox(s.searchBtn, s.stopBtn), s.entry))
 	bottom := container.NewBorder(nil, nil, nil, s.openBtn, s.status)
-	s.dlg = dialog.NewCustom("Search "+where, "Close", container.NewBorder(top, bottom, nil, nil, s.list), w.win)
+	s.dlg = dialog.NewCustom("Search "+where, "Close", container.NewBorder(top, bottom, nil, nil, s.list), dl.win)
 	s.dlg.SetOnClosed(s.stop)
 	s.dlg.Resize(fyne.NewSize(760, 560))
-	w.dlg.present(s.dlg, nil)
-	w.win.Canvas().Focus(s.entry)
+	dl.present(s.dlg, nil)
+	dl.win.Canvas().Focus(s.entry)
 	return s
 }
 

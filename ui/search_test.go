@@ -80,13 +80,19 @@ func seedSearch(t *testing.T, bucket string) []string {
 	return want
 }
 
+// searchHere opens the search component on the folder shown, as
+// Ctrl+Shift+F does, and returns it.
+func searchHere(h *harness) *searchDialog {
+	return get(h, func() *searchDialog { return openSearch(h.w.dlg, h.w.remote, h.w.browser.location(), h.w.browser.open) })
+}
+
 func TestSearchStreamsStopsAndOpens(t *testing.T) {
 	bucket := newBucket(t, "haul-ui-search", store.Private)
 	want := seedSearch(t, bucket)
 	g := &gatedSearch{Client: testClient, held: make(chan struct{}, 4), release: make(chan struct{}), canceled: make(chan error, 1)}
 	h := newHarness(t, g, Location{Bucket: bucket, Prefix: "pile/"})
 	h.waitDone("pile/")
-	s := get(h, h.w.openSearch)
+	s := searchHere(h)
 	if s == nil {
 		t.Fatal("no search dialog")
 	}
@@ -180,7 +186,7 @@ func TestSearchStreamsStopsAndOpens(t *testing.T) {
 
 	// A double tap on a result opens it too; the search covers the folder
 	// open when it starts, here pile/d0N/.
-	s = get(h, h.w.openSearch)
+	s = searchHere(h)
 	h.ui(func() {
 		test.Type(s.entry, "NEEDLE")
 		test.Tap(s.searchBtn)

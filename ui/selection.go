@@ -89,6 +89,28 @@ func (b *browser) selection() []store.Object {
 	return out
 }
 
+// selectionOrAll is the selection, or every entry shown when nothing is
+// selected.
+func (b *browser) selectionOrAll() []store.Object {
+	if sel := b.selection(); len(sel) > 0 {
+		return sel
+	}
+	var all []store.Object
+	for i := range b.view.Len() {
+		all = append(all, b.view.At(i))
+	}
+	return all
+}
+
+// editable reports whether the folder shown may be changed: a bucket is
+// open and it is not a past moment.
+func (b *browser) editable() bool { return b.loc.Bucket != "" && b.mode.at.IsZero() }
+
+// downloadSource is the selection with where it lives, for a download.
+func (b *browser) downloadSource() downloadSource {
+	return downloadSource{Bucket: b.loc.Bucket, Base: b.loc.Prefix, At: b.mode.at, Items: b.selection()}
+}
+
 // openSelected enters a selected folder, or shows a file's properties.
 func (b *browser) openSelected() {
 	sel := b.selection()

@@ -62,9 +62,9 @@ func budgetText(s transfer.Snapshot) string {
 		s.InFlight, s.Connections, s.MaxConnections)
 }
 
-// showTransferSettings edits how many files and parts move at once and the
-// bandwidth limits.
-func (w *Window) showTransferSettings() {
+// showSettings edits how many connections and parts move at once and the
+// bandwidth limits, applied to the queue shown at once.
+func (p *transfersPanel) showSettings() {
 	prefs := fyne.CurrentApp().Preferences()
 	intEntry := func(key string, def, lo, hi int) *widget.Entry {
 		e := widget.NewEntry()
@@ -100,8 +100,9 @@ func (w *Window) showTransferSettings() {
 	parts := intEntry(PrefPartsPerFile, defaultPartsPerFile, 1, maxPartsPerFileBound)
 	up, down := limitEntry(PrefUploadMBs), limitEntry(PrefDownloadMBs)
 	now := ""
-	if w.queue != nil {
-		now = budgetText(w.queue.Snapshot())
+	q := p.queue()
+	if q != nil {
+		now = budgetText(q.Snapshot())
 	}
 	note := widget.NewLabel(strings.TrimSpace("Many small files go up at once and large files in parallel parts, all within one budget of connections. Every setting applies at once. " + now))
 	note.Wrapping = fyne.TextWrapWord
@@ -124,12 +125,12 @@ func (w *Window) showTransferSettings() {
 		dn, _ := strconv.ParseFloat(strings.TrimSpace(down.Text), 64)
 		prefs.SetFloat(PrefUploadMBs, u)
 		prefs.SetFloat(PrefDownloadMBs, dn)
-		if w.queue != nil {
-			if err := applySettings(w.queue, prefs); err != nil {
-				w.dlg.showError(errors.New(Sentence(err)))
+		if q != nil {
+			if err := applySettings(q, prefs); err != nil {
+				p.dlg.showError(errors.New(Sentence(err)))
 			}
 		}
-	}, w.win)
+	}, p.dlg.win)
 	d.Resize(fyne.NewSize(520, 380))
-	w.dlg.present(d, d.Submit)
+	p.dlg.present(d, d.Submit)
 }

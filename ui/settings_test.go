@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/haul-app/haul/transfer"
 )
@@ -28,7 +29,8 @@ func (r *recordingQueue) SetLimits(up, down float64) {
 func TestTransferSettingsSaveAndApply(t *testing.T) {
 	h, q := newTransferHarness(t, fmt.Sprintf("settings-%d/", time.Now().UnixNano()), transfer.DefaultOptions())
 	rec := &recordingQueue{Queue: q}
-	h.ui(func() { h.w.queue = rec; h.w.showTransferSettings() })
+	h.ui(func() { h.w.transfers.setQueue(rec) })
+	h.tapIcon(theme.SettingsIcon())
 	h.waitSee("connections in use of a budget of")
 	first := h.dialogEntry(0)
 	h.ui(func() { first.SetText(""); test.Type(first, "500") })

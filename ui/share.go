@@ -134,22 +134,30 @@ type shareDialog struct {
 	copyAll *widget.Button
 }
 
-// showShare opens the share dialog for targets in the current bucket.
-func (w *Window) showShare(targets []shareTarget) {
-	r, bucket := w.remote, w.browser.location().Bucket
-	if r == nil || len(targets) == 0 {
+// sharer makes links to files: plain ones in public buckets, signed and
+// expiring ones in private buckets. It belongs to the Fyne goroutine.
+type sharer struct {
+	dlg    *dialogs
+	remote linkMaker     // nil while no account is open
+	acct   store.Account // whose endpoint public links name
+	// onStatus shows a remark in the status bar.
+	onStatus func(string)
+}
+
+// share opens the share dialog for targets in bucket.
+func (s *sharer) share(bucket string, public bool, targets []shareTarget) {
+	if s.remote == nil || len(targets) == 0 {
 		return
 	}
-	s := &shareDialog{r: r, acct: w.current, bucket: bucket, targets: targets,
-		public: w.sidebar.visibility(bucket) == store.PublicRead}
-	content := s.build()
+	d := &shareDialog{r: s.remote, acct: s.acct, bucket: bucket, targets: targets, public: public}
+	content := d.build()
 	title := "Share " + path.Base(targets[0].Key)
 	if len(targets) > 1 {
 		title = "Share " + plural(len(targets), "file")
 	}
-	d := dialog.NewCustom(title, "Close", content, w.win)
-	d.Resize(fyne.NewSize(640, 460))
-	w.dlg.present(d, nil)
+	dlg := dialog.NewCustom(title, "Close", content, s.dlg.win)
+	dlg.Resize(fyne.NewSize(640, 460))
+	s.dlg.present(dlg, nil)
 }
 
 // build makes the dialog's widgets and asks for the first links.
@@ -282,13 +290,13 @@ func (s *shareDialog) show(ls []sharedLink) {
 	setEnabled(s.copyAll, has && len(ls) > 1)
 }
 
-// shareSelected shares the selected files. Folders have no link of their
-// own: when the selection holds some, the person is told so and may share
-// the files inside them instead.
-func (w *Window) shareSelected() {
+// shareSelection shares the selected files of bucket. Folders have no
+// link of their own: when the selection holds some, the person is told so
+// and may share the files inside them instead.
+func (s *sharer) shareSelection(bucket string, public bool, sel []store.Object) {
 	var targets []shareTarget
 	var folders []string
-	for _, o := range w.browser.selection() {
+	for _, o := range sel {
 		switch {
 		case o.IsFolder:
 			folders = append(folders, o.Key)
@@ -297,11 +305,11 @@ func (w *Window) shareSelected() {
 		}
 	}
 	if len(targets) == 0 && len(folders) == 0 {
-		w.dlg.showInfo("Share", "Select one or more files to share.")
+		s.dlg.showInfo("Share", "Select one or more files to share.")
 		return
 	}
 	if len(folders) == 0 {
-		w.showShare(targets)
+		s.share(bucket, public, targets)
 		return
 	}
 	what := plural(len(folders), "folder")
@@ -316,19 +324,19 @@ func (w *Window) shareSelected() {
 	var d dialog.Dialog
 	inside := widget.NewButtonWithIcon("Share the files in them", theme.FolderOpenIcon(), func() {
 		d.Hide()
-		w.shareFolderFilesAsync(folders, targets)
+		s.shareFolderFilesAsync(bucket, public, folders, targets)
 	})
 	inside.Importance = widget.HighImportance
 	buttons := container.NewHBox(layout.NewSpacer(), widget.NewButton("Cancel", func() { d.Hide() }))
 	if len(targets) > 0 {
-		buttons.Add(widget.NewButton("Only the selected files", func() { d.Hide(); w.showShare(targets) }))
+		buttons.Add(widget.NewButton("Only the selected files", func() { d.Hide(); s.share(bucket, public, targets) }))
 	}
 	buttons.Add(inside)
 	text := widget.NewLabel(msg)
 	text.Wrapping = fyne.TextWrapWord
-	d = dialog.NewCustomWithoutButtons("Share "+what+"?", container.NewVBox(text, buttons), w.win)
+	d = dialog.NewCustomWithoutButtons("Share "+what+"?", container.NewVBox(text, buttons), s.dlg.win)
 	d.Resize(fyne.NewSize(560, 0))
-	w.dlg.present(d, inside.OnTapped)
+	s.dlg.present(d, inside.OnTapped)
 }
 
 // maxShareFiles caps the files of shared folders: one dialog of links, and
@@ -337,60 +345,61 @@ const maxShareFiles = 1000
 
 // shareFolderFilesAsync lists the files under folders (recursively, with
 // a progress dialog that can be cancelled) and shares them with files.
-func (w *Window) shareFolderFilesAsync(folders []string, files []shareTarget) {
-	r, bucket := w.remote, w.browser.location().Bucket
+func (s *sharer) shareFolderFilesAsync(bucket string, public bool, folders []string, files []shareTarget) {
+	r := s.remote
 	if r == nil {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	status := widget.NewLabel("Listing the folders…")
-	prog := dialog.NewCustomWithoutButtons("Finding the files", container.NewVBox(widget.NewProgressBarInfinite(), status,
-		widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)), w.win)
-	prog.Show()
+	ctx, done := s.dlg.working("Finding the files", "Cancel", widget.NewProgressBarInfinite(), status)
 	go func() {
-		defer cancel()
-		targets := slices.Clone(files)
-		capped := false
-		var err error
-	folders:
-		for _, f := range folders {
-			token := ""
-			for {
-				var page store.Page
-				page, err = r.List(ctx, store.ListInput{Bucket: bucket, Prefix: f, Token: token, Recursive: true})
-				if err != nil {
-					break folders
-				}
-				for _, o := range page.Objects {
-					if len(targets) >= maxShareFiles {
-						capped = true
-						break folders
-					}
-					targets = append(targets, shareTarget{Key: o.Key})
-				}
-				n := len(targets)
-				do(func() { status.SetText(fmt.Sprintf("%s found…", plural(n, "file"))) })
-				if token = page.Next; token == "" {
-					break
-				}
-			}
-		}
+		targets, capped, err := folderFiles(ctx, r, bucket, folders, files, func(n int) {
+			do(func() { status.SetText(fmt.Sprintf("%s found…", plural(n, "file"))) })
+		})
+		canceled := ctx.Err() != nil
 		do(func() {
-			prog.Hide()
+			done()
 			switch {
-			case errors.Is(err, store.ErrCanceled) || ctx.Err() != nil:
+			case errors.Is(err, store.ErrCanceled) || canceled:
 			case err != nil:
-				w.dlg.showError(errors.New(Sentence(err)))
+				s.dlg.showError(errors.New(Sentence(err)))
 			case len(targets) == 0:
-				w.dlg.showInfo("Nothing to share", "The folders hold no files.")
+				s.dlg.showInfo("Nothing to share", "The folders hold no files.")
 			default:
 				if capped {
-					w.browser.setStatus(fmt.Sprintf("Sharing the first %s files only.", humanizeCount(maxShareFiles)))
+					s.onStatus(fmt.Sprintf("Sharing the first %s files only.", humanizeCount(maxShareFiles)))
 				}
-				w.showShare(targets)
+				s.share(bucket, public, targets)
 			}
 		})
 	}()
+}
+
+// folderFiles lists the files under folders after files, at most
+// maxShareFiles (capped says the list stopped there), telling found how
+// many it has after each page.
+func folderFiles(ctx context.Context, r linkMaker, bucket string, folders []string, files []shareTarget, found func(int)) (targets []shareTarget, capped bool, err error) {
+	targets = slices.Clone(files)
+	for _, f := range folders {
+		token := ""
+		for {
+			page, err := r.List(ctx, store.ListInput{Bucket: bucket, Prefix: f, Token: token, Recursive: true})
+			if err != nil {
+				return targets, false, err
+			}
+			for _, o := range page.Objects {
+				if len(targets) >= maxShareFiles {
+					return targets, true, nil
+				}
+				targets = append(targets, shareTarget{Key: o.Key})
+			}
+			found(len(targets))
+			if token = page.Next; token == "" {
+				break
+			}
+		}
+	}
+	return targets, false, nil
 }
 
 func humanizeCount(n int) string { return humanize.Comma(int64(n)) }

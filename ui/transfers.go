@@ -71,11 +71,7 @@ type transfersPanel struct {
 	// onTick is told, on the Fyne goroutine, each snapshot and the uploads
 	// and copies that finished since the last one.
 	onTick func(s transfer.Snapshot, finished []transfer.JobStatus)
-	// confirm asks before something that cannot be undone and calls fn on
-	// a yes; the window wires it.
-	confirm func(title, msg, action string, fn func())
-	// onSettings opens the transfer settings.
-	onSettings func()
+	dlg    *dialogs
 	// openFolder shows a local folder in the file manager.
 	openFolder func(dir string) error
 	heights    map[int]float32 // rows' heights as last set, to set only changes
@@ -84,13 +80,13 @@ type transfersPanel struct {
 	totals   *widget.Label
 	toggle   *widget.Button
 	encrypt  *widget.Check  // server-side encryption with B2-managed keys for new uploads
-	settings *widget.Button // opens the transfer settings: onSettings
+	settings *widget.Button // opens the transfer settings
 	body     *fyne.Container
 	content  fyne.CanvasObject
 }
 
-func newTransfersPanel() *transfersPanel {
-	p := &transfersPanel{stop: make(chan struct{})}
+func newTransfersPanel(dlg *dialogs) *transfersPanel {
+	p := &transfersPanel{stop: make(chan struct{}), dlg: dlg}
 	p.openFolder = openFolder
 	p.list = widget.NewList(
 		func() int { return len(p.rows) },
@@ -110,11 +106,7 @@ func newTransfersPanel() *transfersPanel {
 		fyne.CurrentApp().Preferences().SetBool(prefEncryptUploads, on)
 	})
 	p.encrypt.SetChecked(fyne.CurrentApp().Preferences().Bool(prefEncryptUploads))
-	p.settings = widget.NewButtonWithIcon("", theme.SettingsIcon(), func() {
-		if p.onSettings != nil {
-			p.onSettings()
-		}
-	})
+	p.settings = widget.NewButtonWithIcon("", theme.SettingsIcon(), p.showSettings)
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(p.toggle, widget.NewLabelWithStyle("Transfers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
 		container.NewHBox(p.encrypt, pauseAll, resumeAll, clearDone, p.settings), p.totals)
@@ -360,10 +352,7 @@ func etaText(d time.Duration) string {
 // confirmCancel asks before cancelling a job: what it moved so far is
 // thrown away (an upload's parts on B2, a download's partial file).
 func (p *transfersPanel) confirmCancel(id transfer.JobID, name string) {
-	if p.confirm == nil {
-		return
-	}
-	p.confirm("Cancel "+name+"?",
+	p.dlg.askDangerous("Cancel "+name+"?",
 		"What it moved so far is thrown away: the parts already sent to B2, or the part of the file already downloaded. Pausing keeps them.",
 		"Cancel transfer", func() { p.act(id, Queue.Cancel) })
 }

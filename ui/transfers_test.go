@@ -154,7 +154,7 @@ func TestDropUploadsFilesAndFoldersIntoTheCurrentFolder(t *testing.T) {
 	}
 	h.ui(func() {
 		h.w.transfers.encrypt.SetChecked(true)
-		h.w.onDropped(fyne.NewPos(5, 5), []fyne.URI{storage.NewFileURI(photo), storage.NewFileURI(album)})
+		h.w.dropped(fyne.NewPos(5, 5), []fyne.URI{storage.NewFileURI(photo), storage.NewFileURI(album)})
 	})
 	allDone(t, q, 4)
 	h.ui(func() { h.w.transfers.encrypt.SetChecked(false) })
@@ -183,14 +183,14 @@ func TestDropUploadsFilesAndFoldersIntoTheCurrentFolder(t *testing.T) {
 	})
 
 	// Dropping the photo again asks; "Keep both" uploads it beside the first.
-	h.ui(func() { h.w.onDropped(fyne.NewPos(5, 5), []fyne.URI{storage.NewFileURI(photo)}) })
+	h.ui(func() { h.w.dropped(fyne.NewPos(5, 5), []fyne.URI{storage.NewFileURI(photo)}) })
 	h.tapDialogButton("Keep both")
 	allDone(t, q, 5)
 	if got := strings.Join(recursiveKeys(t, folder), ","); !strings.Contains(got, "photo 1+2 (1).jpg") {
 		t.Errorf("keep both gave %s", got)
 	}
 	// And "Skip" queues nothing.
-	h.ui(func() { h.w.onDropped(fyne.NewPos(5, 5), []fyne.URI{storage.NewFileURI(photo)}) })
+	h.ui(func() { h.w.dropped(fyne.NewPos(5, 5), []fyne.URI{storage.NewFileURI(photo)}) })
 	// The choice is acted on as the button is tapped: nothing to wait for.
 	h.tapDialogButton("Skip")
 	if n := len(q.Snapshot().Jobs); n != 5 {
@@ -203,19 +203,18 @@ func TestDropUploadsFilesAndFoldersIntoTheCurrentFolder(t *testing.T) {
 		return v.done && v.index(folder+"photo 1+2 (1).jpg") >= 0 && h.w.browser.cancel == nil
 	})
 	dest := t.TempDir()
-	var sel []store.Object
 	h.ui(func() {
 		i := h.w.browser.view.index(folder + "photo 1+2.jpg")
 		h.w.browser.selectOnly(i)
-		sel = h.w.browser.selection()
-		h.w.download(sel, dest)
+		fyne.CurrentApp().Preferences().SetString(prefDownloadDir, dest)
 	})
+	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyD)
 	allDone(t, q, 6)
 	want, _ := os.ReadFile(photo)
 	if got, err := os.ReadFile(filepath.Join(dest, "photo 1+2.jpg")); err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("downloaded file differs: %v", err)
 	}
-	h.ui(func() { h.w.download(sel, dest) })
+	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyD)
 	h.tapDialogButton("Keep both")
 	allDone(t, q, 7)
 	if _, err := os.Stat(filepath.Join(dest, "photo 1+2 (1).jpg")); err != nil {
@@ -233,7 +232,7 @@ func TestTransfersPanelControlsTheRightJob(t *testing.T) {
 	writeFile(t, big, 8<<20)
 	small := filepath.Join(dir, "small.txt")
 	writeFile(t, small, 10)
-	h.ui(func() { h.w.upload([]string{big, small}, Location{Bucket: pagingBucket, Prefix: folder}) })
+	h.ui(func() { h.w.enqueue.upload([]string{big, small}, Location{Bucket: pagingBucket, Prefix: folder}) })
 	h.eventually("a running job", func() bool { return q.Snapshot().Running > 0 })
 
 	// Render the rows as the panel does on its next tick.

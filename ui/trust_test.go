@@ -356,7 +356,7 @@ func TestControlCharacterKeyIsListedAndRefusedAlone(t *testing.T) {
 	})
 	dest := t.TempDir()
 	h.ui(func() {
-		h.w.download([]store.Object{{Key: strings.TrimSuffix(folder, "/") + "/", IsFolder: true}}, dest)
+		h.w.enqueue.download(downloadSource{Bucket: pagingBucket, Items: []store.Object{{Key: strings.TrimSuffix(folder, "/") + "/", IsFolder: true}}}, dest)
 	})
 	h.waitSee("Some files were not downloaded")
 	if !h.sees("control character") {

@@ -91,14 +91,13 @@ func olderThan(ups []unfinishedUpload, days int, now time.Time) []unfinishedUplo
 	return out
 }
 
-// showUnfinished opens the unfinished uploads of the current bucket.
-func (w *Window) showUnfinished() {
-	bucket, r := w.browser.location().Bucket, w.remote
+// showUnfinished opens the unfinished uploads of bucket.
+func showUnfinished(dl *dialogs, r uploadCleaner, bucket string) {
 	if bucket == "" || r == nil {
-		w.dlg.showInfo("Unfinished uploads", "Open a bucket first.")
+		dl.showInfo("Unfinished uploads", "Open a bucket first.")
 		return
 	}
-	v := &unfinishedView{dlg: w.dlg, r: r, bucket: bucket, picked: map[string]bool{}}
+	v := &unfinishedView{dlg: dl, r: r, bucket: bucket, picked: map[string]bool{}}
 	v.build()
 	v.reloadAsync("")
 }

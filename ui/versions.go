@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/dustin/go-humanize"
@@ -32,12 +30,21 @@ type versionLister interface {
 	KeyVersions(ctx context.Context, bucket, key, token string) (store.VersionPage, error)
 }
 
+// versionRemote is what the version panel needs of B2; *store.Client has
+// it.
+type versionRemote interface {
+	versionLister
+	versionEditor
+}
+
 // versionPanel shows every version of the selected file, newest first,
-// delete markers included, page by page. What a person does with a version
-// goes out through the onXxx callbacks.
+// delete markers included, page by page. It restores and deletes versions
+// itself; downloads and links go out through onDownload and onShare.
 type versionPanel struct {
-	r        versionLister // nil while no account is open
-	exact    bool          // exact sizes and times
+	r        versionRemote // nil while no account is open
+	dlg      *dialogs
+	copies   *copyHandoff // large restores go to the transfer queue
+	exact    bool         // exact sizes and times
 	bucket   string
 	key      string
 	versions []store.Version
@@ -52,13 +59,15 @@ type versionPanel struct {
 	more    *widget.Button
 	content fyne.CanvasObject
 
-	// onDownload, onShare, onRestore and onDelete act on one version of
-	// the file shown (onDelete also takes delete markers, to undelete).
-	onDownload, onShare, onRestore, onDelete func(bucket string, v store.Version)
+	// onDownload and onShare act on one version of the file shown.
+	onDownload, onShare func(bucket string, v store.Version)
+	// onChanged is told that a restore or delete changed the file's
+	// folder.
+	onChanged func()
 }
 
-func newVersionPanel() *versionPanel {
-	p := &versionPanel{}
+func newVersionPanel(dlg *dialogs, copies *copyHandoff) *versionPanel {
+	p := &versionPanel{dlg: dlg, copies: copies}
 	p.title = widget.NewLabelWithStyle("Versions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	p.title.Truncation = fyne.TextTruncateEllipsis
 	p.status = widget.NewLabel("Select a file to see its versions.")
@@ -71,7 +80,7 @@ func newVersionPanel() *versionPanel {
 }
 
 // setRemote switches accounts: nothing is shown until a file is chosen.
-func (p *versionPanel) setRemote(r versionLister) {
+func (p *versionPanel) setRemote(r versionRemote) {
 	p.r = r
 	p.show("", "")
 }
@@ -260,8 +269,8 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	share := buttons[btnShare].(*widget.Button)
 	share.OnTapped = act(p.onShare)
 	setVisible(share, !v.DeleteMarker)
-	restore.OnTapped = act(p.onRestore)
-	del.OnTapped = act(p.onDelete)
+	restore.OnTapped = func() { p.restore(bucket, v) }
+	del.OnTapped = func() { p.deleteVersion(bucket, v) }
 	setVisible(down, !v.DeleteMarker)
 	setVisible(restore, !v.DeleteMarker && !v.IsLatest)
 	if v.DeleteMarker {
@@ -279,86 +288,57 @@ func shortID(id string) string {
 	return id
 }
 
-// downloadVersion queues a download of one version into the download
-// folder, asking when a file of that name exists.
-func (w *Window) downloadVersion(bucket string, v store.Version) {
-	q := w.queue
-	if q == nil {
-		return
-	}
-	local, err := transfer.SafeLocalPath(w.downloadDir(), path.Base(v.Key))
-	if err != nil {
-		w.dlg.showError(errors.New(capitalize(err.Error()) + "."))
-		return
-	}
-	req := transfer.DownloadRequest{Bucket: bucket, Key: v.Key, VersionID: v.VersionID, Local: local, Size: v.Size}
-	exists := map[int]bool{}
-	if _, err := os.Stat(local); err == nil {
-		exists[0] = true
-	}
-	w.resolveDownloads(q, []transfer.DownloadRequest{req}, exists)
-}
-
-// restoreAsync makes an old version current by a server-side copy, with a
+// restore makes an old version current by a server-side copy, with a
 // progress dialog the person can cancel; files too large for one copy
 // request go to the transfer queue instead, as a job.
-func (w *Window) restoreAsync(bucket string, v store.Version, after func()) {
-	r := w.remote
+func (p *versionPanel) restore(bucket string, v store.Version) {
+	r := p.r
 	if r == nil {
 		return
 	}
-	if v.Size > largeCopy && w.queueCopy(transfer.CopyRequest{
+	if v.Size > largeCopy && p.copies.queue(transfer.CopyRequest{
 		Bucket: bucket, SrcKey: v.Key, SrcVersionID: v.VersionID, DstKey: v.Key, Size: v.Size,
 	}) {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	bar := widget.NewProgressBar()
-	prog := dialog.NewCustomWithoutButtons("Restoring "+path.Base(v.Key)+"…",
-		container.NewVBox(widget.NewLabel("B2 copies the old version on top; the current one stays as a version."), bar,
-			widget.NewButton("Cancel", cancel)), w.win)
-	prog.Show()
+	ctx, done := p.dlg.working("Restoring "+path.Base(v.Key)+"…", "Cancel",
+		widget.NewLabel("B2 copies the old version on top; the current one stays as a version."), bar)
 	go func() {
-		defer cancel()
 		_, err := r.Restore(ctx, bucket, v.Key, v.VersionID, func(done, total int64) {
 			if total > 0 {
 				do(func() { bar.SetValue(float64(done) / float64(total)) })
 			}
 		})
 		do(func() {
-			prog.Hide()
-			if err != nil {
-				w.dlg.showError(errors.New(Sentence(err)))
-				return
-			}
-			w.browser.refresh()
-			if after != nil {
-				after()
-			}
+			done()
+			p.changed(err)
 		})
 	}()
 }
 
-// confirmDeleteVersion removes one version for good, or a delete marker
-// (which undeletes the file), after asking for the former.
-func (w *Window) confirmDeleteVersion(bucket string, v store.Version, after func()) {
-	r := w.remote
+// changed follows a restore or delete: the error, or the folder and the
+// list of versions again.
+func (p *versionPanel) changed(err error) {
+	if err != nil {
+		p.dlg.showError(errors.New(Sentence(err)))
+		return
+	}
+	p.onChanged()
+	p.reload()
+}
+
+// deleteVersion removes one version for good, after the file's name is
+// typed, or a delete marker (which undeletes the file) at once.
+func (p *versionPanel) deleteVersion(bucket string, v store.Version) {
+	r := p.r
 	if r == nil {
 		return
 	}
 	run := func() {
 		go func() {
 			err := r.DeleteVersion(context.Background(), bucket, v.Key, v.VersionID)
-			do(func() {
-				if err != nil {
-					w.dlg.showError(errors.New(Sentence(err)))
-					return
-				}
-				w.browser.refresh()
-				if after != nil {
-					after()
-				}
-			})
+			do(func() { p.changed(err) })
 		}()
 	}
 	if v.DeleteMarker {
@@ -370,7 +350,7 @@ func (w *Window) confirmDeleteVersion(bucket string, v store.Version, after func
 	if v.IsLatest {
 		msg += " The next older version becomes the current one."
 	}
-	w.dlg.confirmTyped("Delete this version for good?", msg, path.Base(v.Key), "Delete for good", run)
+	p.dlg.confirmTyped("Delete this version for good?", msg, path.Base(v.Key), "Delete for good", run)
 }
 
 // versionEditor is what the version panel's actions need.
@@ -379,4 +359,15 @@ type versionEditor interface {
 	DeleteVersion(ctx context.Context, bucket, key, versionID string) error
 	// Restore copies a version on top, as the current one.
 	Restore(ctx context.Context, bucket, key, versionID string, progress func(done, total int64)) (store.Object, error)
+}
+
+// jobsFinished lists the versions again when a finished copy (a restore or
+// move in the transfer queue) changed the file shown.
+func (p *versionPanel) jobsFinished(finished []transfer.JobStatus) {
+	for _, j := range finished {
+		if j.Dir == transfer.Copy && (p.shows(j.Bucket, j.Key) || p.shows(j.Bucket, j.Source)) {
+			p.reload()
+			return
+		}
+	}
 }

@@ -6,17 +6,13 @@ package ui
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/transfer"
@@ -70,89 +66,143 @@ type Deps struct {
 	Notices []string
 }
 
-// Window is Haul's main window.
+// Window is Haul's main window. It is composition only: it builds the
+// components, hands them the current account's client and queue, wires
+// their callbacks to each other, and owns the keyboard map (keys.go) and
+// the menus and toolbar buttons (commands.go).
 type Window struct {
-	win       fyne.Window
-	deps      Deps
+	win   fyne.Window
+	start Location // where to open, from the command line
+	// startAccount is the account to open on, from the command line.
+	startAccount string
+	dlg          *dialogs
+	copies       *copyHandoff
+
+	accounts  *accountBar
 	browser   *browser
 	sidebar   *sidebar
-	transfers *transfersPanel
 	versions  *versionPanel
+	transfers *transfersPanel
+	objects   *objectActions
+	buckets   *bucketActions
+	history   *historyActions
+	enqueue   *enqueuer
+	share     *sharer
 
-	remote Remote // the current account's client
-	queue  Queue  // the current account's transfer queue
-	// stale is set when uploads finished into the folder on screen; it is
-	// listed again once no upload into it is left running.
-	stale bool
-
-	accounts []store.Account
-	current  store.Account
-	gen      int
-
-	accountSelect *widget.Select
-	banner        *widget.Label
-	bannerBox     *fyne.Container
-	notice        *widget.Label
-	dlg           *dialogs
-	lastKeyDown   fyne.KeyName // tells Shift+Delete from Ctrl+X
+	current store.Account
+	remote  Remote // the current account's client; nil while connecting
+	queue   Queue  // the current account's transfer queue, or nil
+	// lastKeyDown tells Shift+Delete from Ctrl+X (keys.go).
+	lastKeyDown fyne.KeyName
 }
 
 // NewWindow builds the main window; call ShowAndRun or Show.
 func NewWindow(a fyne.App, d Deps) *Window {
 	closing.Store(false)
-	w := &Window{win: a.NewWindow("Haul"), deps: d, browser: newBrowser(), sidebar: newSidebar(), transfers: newTransfersPanel()}
+	w := &Window{win: a.NewWindow("Haul"), start: d.Start, startAccount: d.StartAccount}
 	w.win.SetIcon(a.Metadata().Icon)
 	w.dlg = &dialogs{win: w.win}
-	w.versions = newVersionPanel()
-	w.versions.onDownload = w.downloadVersion
-	w.versions.onShare = func(_ string, v store.Version) {
-		w.showShare([]shareTarget{{Key: v.Key, VersionID: v.VersionID}})
-	}
-	w.versions.onRestore = func(bucket string, v store.Version) { w.restoreAsync(bucket, v, w.versions.reload) }
-	w.versions.onDelete = func(bucket string, v store.Version) { w.confirmDeleteVersion(bucket, v, w.versions.reload) }
-	w.browser.onExact = w.versions.setExact
-	w.sidebar.onOpen = w.browser.open
-	w.browser.onSelect = w.versions.follow
-	w.browser.onFolder = w.folderOpened
-	w.browser.onSubfolders = w.sidebar.setChildren
-
-	w.accountSelect = widget.NewSelect(nil, w.chooseAccount)
-	w.accountSelect.PlaceHolder = "No account"
-	manage := widget.NewButtonWithIcon("Accounts…", theme.AccountIcon(), w.showAccounts)
-	unfinished := widget.NewButtonWithIcon("Unfinished uploads…", theme.HistoryIcon(), w.showUnfinished)
-	w.banner = widget.NewLabel("")
-	w.banner.Wrapping = fyne.TextWrapWord
-	w.banner.Importance = widget.MediumImportance
-	addBtn := widget.NewButtonWithIcon("Add a B2 account", theme.ContentAddIcon(), w.showAddAccount)
-	w.bannerBox = container.NewBorder(nil, nil, widget.NewIcon(theme.InfoIcon()), addBtn, w.banner)
-	w.bannerBox.Hide()
-	w.notice = widget.NewLabel("")
-	w.notice.Wrapping = fyne.TextWrapWord
-	w.notice.Importance = widget.WarningImportance
-	w.notice.Hide()
-
-	header := container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabel("Account"), container.NewHBox(unfinished, manage), w.accountSelect),
-		w.bannerBox, w.notice,
-	)
+	w.compose(d)
+	w.wire()
 	right := container.NewHSplit(w.browser.content, w.versions.content)
 	right.Offset = 0.64
 	split := container.NewHSplit(w.sidebar.content, right)
 	split.Offset = 0.2
-	w.win.SetContent(container.NewBorder(header, w.transfers.content, nil, nil, split))
+	w.win.SetContent(container.NewBorder(w.accounts.content, w.transfers.content, nil, nil, split))
 	w.win.Resize(fyne.NewSize(1200, 760))
-	w.addShortcuts()
-	w.addActions()
-	w.win.SetOnDropped(w.onDropped)
+	cmd := w.commands()
+	w.addShortcuts(cmd)
+	w.addButtons(cmd)
+	w.win.SetOnDropped(w.dropped)
 	w.win.SetOnClosed(w.closed)
-	w.transfers.onTick = w.afterJobs
-	w.transfers.confirm = w.dlg.askDangerous
-	w.transfers.onSettings = w.showTransferSettings
-	for _, n := range d.Notices {
-		w.addNotice(n)
-	}
-	w.reloadAccounts()
 	return w
+}
+
+// compose builds the components.
+func (w *Window) compose(d Deps) {
+	w.browser = newBrowser()
+	w.sidebar = newSidebar()
+	w.transfers = newTransfersPanel(w.dlg)
+	w.copies = &copyHandoff{onStatus: w.browser.setStatus, onQueued: w.transfers.show}
+	w.versions = newVersionPanel(w.dlg, w.copies)
+	w.objects = &objectActions{dlg: w.dlg, copies: w.copies}
+	w.buckets = &bucketActions{dlg: w.dlg}
+	w.history = &historyActions{dlg: w.dlg, copies: w.copies}
+	w.enqueue = &enqueuer{dlg: w.dlg, encrypt: w.transfers.encryptUploads, onQueued: w.transfers.show}
+	w.share = &sharer{dlg: w.dlg, onStatus: w.browser.setStatus}
+	w.accounts = newAccountBar(w.dlg, d)
+}
+
+// wire tells each component what to do when another one acts.
+func (w *Window) wire() {
+	b, v := w.browser, w.versions
+	changed := func() {
+		b.refresh()
+		v.reload()
+	}
+	b.onExact = v.setExact
+	b.onSelect = v.follow
+	b.onFolder = func(loc Location) {
+		w.sidebar.reveal(loc)
+		w.win.SetTitle("Haul — " + loc.Folder().String())
+		w.accounts.remember(loc)
+	}
+	b.onSubfolders = w.sidebar.setChildren
+	w.sidebar.onOpen = b.open
+	v.onDownload = w.enqueue.downloadVersion
+	v.onShare = func(bucket string, ver store.Version) {
+		w.share.share(bucket, w.sidebar.visibility(bucket) == store.PublicRead, []shareTarget{{Key: ver.Key, VersionID: ver.VersionID}})
+	}
+	v.onChanged = b.refresh
+	w.transfers.onTick = func(s transfer.Snapshot, finished []transfer.JobStatus) {
+		b.jobsFinished(s, finished)
+		v.jobsFinished(finished)
+	}
+	w.objects.onStatus, w.objects.onChanged, w.objects.onQueued = b.setStatus, changed, w.transfers.show
+	w.history.onChanged = changed
+	w.history.onMoment = func(at time.Time) { b.setHistory(historyMode{at: at}) }
+	w.buckets.onStatus = b.setStatus
+	w.buckets.onChanged = func(open string) {
+		w.sidebar.setRemote(w.remote, restrictedBucket(w.current))
+		if open != "" {
+			b.open(Location{Bucket: open})
+		}
+	}
+	w.buckets.onDeleted = func(bucket string) {
+		if b.location().Bucket == bucket {
+			b.setRemote(w.remote) // shows nothing until a bucket is chosen
+		}
+	}
+	w.accounts.onSwitching = func(a store.Account) { w.use(a, nil, nil) }
+	w.accounts.onConnected = func(a store.Account, r Remote, q Queue, loc Location) {
+		w.use(a, r, q)
+		if loc.Bucket != "" {
+			b.open(loc)
+		}
+	}
+	w.accounts.onFailed = b.showError
+}
+
+// use hands an account's client and queue to every component (nil, nil
+// while it connects).
+func (w *Window) use(a store.Account, r Remote, q Queue) {
+	w.current, w.remote, w.queue = a, r, q
+	w.copies.q = q
+	w.transfers.setQueue(q)
+	w.enqueue.queue, w.enqueue.remote = q, r
+	w.objects.remote = r
+	w.buckets.remote = r
+	w.history.remote = r
+	w.share.remote, w.share.acct = r, a
+	w.sidebar.setRemote(r, restrictedBucket(a))
+	w.browser.setRemote(r)
+	w.versions.setRemote(r)
+}
+
+// dropped hands files dropped from the desktop at pos to the queue: into
+// the folder row under the pointer, else the folder shown.
+func (w *Window) dropped(pos fyne.Position, uris []fyne.URI) {
+	w.enqueue.drop(uris, w.browser.dropTarget(pos), !w.browser.pastMoment().IsZero())
 }
 
 // closed runs on the Fyne goroutine when the window goes away: nothing may
@@ -174,359 +224,16 @@ func (w *Window) Fyne() fyne.Window { return w.win }
 // Show shows the window and opens the first account and location.
 func (w *Window) Show() {
 	w.win.Show()
-	w.openStart()
+	w.accounts.openStart(w.startAccount, w.start)
 	w.transfers.start()
 }
 
 // ShowAndRun shows the window, opens the first account and location, and
 // runs the app until the window closes.
 func (w *Window) ShowAndRun() {
-	w.openStart()
+	w.accounts.openStart(w.startAccount, w.start)
 	w.transfers.start()
 	w.win.ShowAndRun()
-}
-
-func (w *Window) addNotice(msg string) {
-	if w.notice.Text != "" {
-		msg = w.notice.Text + "\n" + msg
-	}
-	w.notice.SetText(msg)
-	w.notice.Show()
-}
-
-// reloadAccounts fills the switcher: the sandbox, the environment's
-// session account, then saved accounts.
-func (w *Window) reloadAccounts() {
-	w.accounts = w.accounts[:0]
-	if w.deps.Sandbox != nil {
-		w.accounts = append(w.accounts, w.deps.Sandbox.Account)
-	}
-	if w.deps.Accounts != nil {
-		w.accounts = append(w.accounts, w.deps.Accounts.List()...)
-	}
-	names := make([]string, len(w.accounts))
-	for i, a := range w.accounts {
-		names[i] = accountLabel(a)
-	}
-	w.accountSelect.SetOptions(names)
-}
-
-func accountLabel(a store.Account) string {
-	switch a.Source {
-	case store.SandboxSource:
-		return "Sandbox (on this computer)"
-	case store.Session:
-		return a.Name + " (this session only)"
-	}
-	return a.Name
-}
-
-// openStart chooses the first account and location: the command line's,
-// else the last used, else the environment's or saved ones before the
-// sandbox.
-func (w *Window) openStart() {
-	id, loc := w.deps.StartAccount, w.deps.Start
-	if w.deps.Accounts != nil && id == "" {
-		lastID, lastLoc := w.deps.Accounts.Last()
-		id = lastID
-		if loc.Bucket == "" {
-			if l, err := ParseLocation(lastLoc); err == nil {
-				loc = l
-			}
-		}
-	}
-	idx := -1
-	for i, a := range w.accounts {
-		if a.ID == id {
-			idx = i
-		}
-	}
-	if idx < 0 {
-		for i, a := range w.accounts {
-			if a.Source != store.SandboxSource {
-				idx = i
-				break
-			}
-		}
-	}
-	if idx < 0 && len(w.accounts) > 0 {
-		idx = 0
-	}
-	if idx < 0 {
-		w.banner.SetText("No account yet. Add a B2 application key to browse your buckets.")
-		w.bannerBox.Show()
-		return
-	}
-	w.switchAccount(w.accounts[idx], loc)
-}
-
-func (w *Window) chooseAccount(label string) {
-	for _, a := range w.accounts {
-		if accountLabel(a) == label && a.ID != w.current.ID {
-			w.switchAccount(a, Location{})
-			return
-		}
-	}
-}
-
-// switchAccount connects to an account off the Fyne goroutine (the keychain
-// may take a while to answer) and then shows its buckets and loc.
-func (w *Window) switchAccount(a store.Account, loc Location) {
-	w.current = a
-	w.gen++
-	gen := w.gen
-	w.accountSelect.SetSelected(accountLabel(a))
-	w.showBanner(a)
-	w.browser.setRemote(nil)
-	w.versions.setRemote(nil)
-	w.sidebar.setRemote(nil, "")
-	w.remote, w.queue = nil, nil
-	w.transfers.setQueue(nil)
-	go func() {
-		r, err := w.deps.Connect(context.Background(), a)
-		msg := ""
-		if err != nil {
-			slog.Warn("connect failed", "account", a.ID, "err", err)
-			msg = Sentence(err)
-		}
-		var q Queue
-		var qerr error
-		if err == nil && w.deps.OpenQueue != nil {
-			q, qerr = w.deps.OpenQueue(a)
-			if qerr != nil {
-				slog.Warn("transfer queue", "account", a.ID, "err", qerr)
-			}
-		}
-		do(func() {
-			if w.gen != gen {
-				return
-			}
-			if err != nil {
-				w.browser.showError(fmt.Sprintf("Could not open %s: %s", a.Name, msg))
-				return
-			}
-			if qerr != nil {
-				w.addNotice("Transfers: " + Sentence(qerr))
-			}
-			w.remote, w.queue = r, q
-			w.transfers.setQueue(q)
-			restricted := ""
-			if a.Restriction != nil && a.Restriction.Bucket != "" && !a.Restriction.Can("listAllBucketNames") {
-				restricted = a.Restriction.Bucket
-			}
-			w.sidebar.setRemote(r, restricted)
-			w.browser.setRemote(r)
-			w.versions.setRemote(r)
-			switch {
-			case loc.Bucket != "":
-			case restricted != "":
-				loc = Location{Bucket: restricted}
-			case a.Source == store.SandboxSource && w.deps.Sandbox != nil:
-				loc = Location{Bucket: w.deps.Sandbox.Bucket}
-			}
-			if loc.Bucket != "" {
-				w.browser.open(loc)
-			}
-		})
-	}()
-}
-
-func (w *Window) showBanner(a store.Account) {
-	if a.Source != store.SandboxSource || w.deps.Sandbox == nil {
-		w.bannerBox.Hide()
-		return
-	}
-	where := "in a temporary folder that is removed when Haul quits"
-	if w.deps.Sandbox.Persistent {
-		where = "in " + tildeHome(w.deps.Sandbox.Dir) + " and is kept between runs"
-	}
-	w.banner.SetText("Sandbox: a local S3 server running inside Haul, not B2. Its data lives " + where + ".")
-	w.bannerBox.Show()
-}
-
-// folderOpened follows the browser: tree, bucket list and the remembered
-// location.
-func (w *Window) folderOpened(loc Location) {
-	w.stale = false
-	w.sidebar.reveal(loc)
-	w.win.SetTitle("Haul — " + loc.Folder().String())
-	if w.deps.Accounts != nil && w.current.Source == store.Saved {
-		acct, loc := w.current.ID, loc.Folder().String()
-		go func() {
-			if err := w.deps.Accounts.SetLast(acct, loc); err != nil {
-				slog.Warn("remember location", "err", err)
-			}
-		}()
-	}
-}
-
-// addShortcuts binds the keyboard: Ctrl+L the path bar, F5 refresh,
-// Alt+Left back, Alt+Right forward, Alt+Up up, Ctrl+F the filter, Ctrl+U
-// upload files (Shift: a folder), Ctrl+D download the selection to the last
-// folder (Shift: choose the folder).
-func (w *Window) addShortcuts() {
-	c := w.win.Canvas()
-	b := w.browser
-	// While a dialog is up, keys belong to it: a shortcut must not act on
-	// the selection behind a question about it.
-	add := func(s fyne.Shortcut, fn func()) {
-		c.AddShortcut(s, func(fyne.Shortcut) {
-			if !w.dlg.up() {
-				fn()
-			}
-		})
-	}
-	b.interceptKey = w.dlg.key
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func() {
-		c.Focus(b.pathEntry)
-		// The whole path, so that typing replaces it (a double tap would
-		// select one word of it).
-		b.pathEntry.TypedShortcut(&fyne.ShortcutSelectAll{})
-	})
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func() {
-		c.Focus(b.filterEntry)
-	})
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierAlt}, func() { b.goBack() })
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierAlt}, func() { b.goForward() })
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyUp, Modifier: fyne.KeyModifierAlt}, func() { b.goUp() })
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}, func() { b.refresh() })
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault}, func() { w.chooseUploadFile() })
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyU, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func() { w.chooseUploadFolder() })
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}, func() {
-		w.download(b.selection(), w.downloadDir())
-	})
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func() { w.chooseDownload() })
-	// Fyne's desktop driver turns Shift+Delete into its Cut shortcut (as
-	// it does Ctrl+X) before any widget sees the key; the key that went
-	// down tells the two apart.
-	b.onKeyDown = func(e *fyne.KeyEvent) { w.lastKeyDown = e.Name }
-	if dc, ok := c.(desktop.Canvas); ok {
-		dc.SetOnKeyDown(b.onKeyDown)
-	}
-	add(&fyne.ShortcutCut{}, func() {
-		if w.lastKeyDown == fyne.KeyDelete {
-			w.deleteSelected(true)
-		}
-	})
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func() { w.showSearch() })
-	add(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierAlt}, func() { w.showProperties() })
-	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
-		if w.dlg.key(e) {
-			return
-		}
-		switch e.Name {
-		case fyne.KeyF5:
-			b.refresh()
-		case fyne.KeyDelete:
-			w.deleteSelected(false)
-		case fyne.KeyF2:
-			w.renameSelected()
-		case fyne.KeyBackspace:
-			b.goBack()
-		case fyne.KeyUp, fyne.KeyDown, fyne.KeyReturn, fyne.KeyEnter, fyne.KeyHome, fyne.KeyEnd, fyne.KeyPageUp, fyne.KeyPageDown:
-			c.Focus(b.table)
-			b.table.TypedKey(e)
-		}
-	})
-}
-
-// addActions puts the upload and download buttons in the browser's toolbar
-// and gives its rows a context menu.
-func (w *Window) addActions() {
-	up := widget.NewButtonWithIcon("Upload", theme.UploadIcon(), w.chooseUploadFile)
-	upDir := widget.NewButtonWithIcon("Folder", theme.FolderOpenIcon(), w.chooseUploadFolder)
-	down := widget.NewButtonWithIcon("Download", theme.DownloadIcon(), w.chooseDownload)
-	w.browser.addAction(up)
-	w.browser.addAction(upDir)
-	w.browser.addAction(down)
-	asOf := widget.NewButtonWithIcon("As of…", theme.HistoryIcon(), w.chooseMoment)
-	share := widget.NewButtonWithIcon("Share", theme.MailForwardIcon(), w.shareSelected)
-	w.browser.addAction(share)
-	w.browser.addAction(asOf)
-	for _, b := range []*widget.Button{
-		widget.NewButtonWithIcon("", theme.ContentAddIcon(), w.showNewBucket),
-		widget.NewButtonWithIcon("", theme.VisibilityIcon(), w.toggleVisibility),
-		widget.NewButtonWithIcon("", theme.DeleteIcon(), w.deleteBucket),
-	} {
-		b.Importance = widget.LowImportance
-		w.sidebar.addBucketAction(b)
-	}
-	newDir := widget.NewButtonWithIcon("", theme.FolderNewIcon(), w.newFolder)
-	w.browser.addActionFirst(newDir)
-	search := widget.NewButtonWithIcon("", theme.SearchIcon(), w.showSearch)
-	w.browser.addAction(search)
-	w.browser.onOpenFile = w.showProperties
-	w.browser.onDelete = w.deleteSelected
-	w.browser.onRename = w.renameSelected
-	w.browser.onRestore = w.restoreAsOf
-	w.browser.onUndelete = w.undeleteSelected
-	w.browser.onMenu = w.showMenu
-}
-
-// showMenu is the context menu of the selection.
-func (w *Window) showMenu(pos fyne.Position) {
-	b := w.browser
-	sel := b.selection()
-	var items []*fyne.MenuItem
-	if len(sel) == 1 && sel[0].IsFolder {
-		items = append(items, fyne.NewMenuItem("Open", b.openSelected))
-	}
-	if len(sel) > 0 {
-		dir := w.downloadDir()
-		items = append(items,
-			fyne.NewMenuItem("Download to "+dir, func() { w.download(sel, dir) }),
-			fyne.NewMenuItem("Download to…", w.chooseDownload),
-			fyne.NewMenuItem("Share…", w.shareSelected),
-			fyne.NewMenuItem("Properties… (Alt+Enter)", w.showProperties),
-			fyne.NewMenuItem("Rename… (F2)", w.renameSelected),
-			fyne.NewMenuItem("Delete (Del)", func() { w.deleteSelected(false) }),
-			fyne.NewMenuItem("Delete for good (Shift+Del)", func() { w.deleteSelected(true) }),
-			fyne.NewMenuItem("Copy location", func() {
-				var locs []string
-				for _, o := range sel {
-					locs = append(locs, "b2://"+b.loc.Bucket+"/"+o.Key)
-				}
-				fyne.CurrentApp().Clipboard().SetContent(strings.Join(locs, "\n"))
-			}),
-		)
-	}
-	items = append(items, fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Search this folder… (Ctrl+Shift+F)", w.showSearch),
-		fyne.NewMenuItem("Upload files here…", w.chooseUploadFile),
-		fyne.NewMenuItem("Upload a folder here…", w.chooseUploadFolder))
-	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), w.win.Canvas(), pos)
-}
-
-// afterJobs lists the folder on screen again once the uploads and copies
-// into it have finished, so new files show without a manual refresh: once
-// for a batch, not per file (each listing is billable and resets the
-// selection). It reloads the version panel when a copy changed its file.
-func (w *Window) afterJobs(s transfer.Snapshot, finished []transfer.JobStatus) {
-	loc := w.browser.location()
-	into := func(j transfer.JobStatus) bool {
-		if j.Dir == transfer.Download || j.Bucket != loc.Bucket {
-			return false
-		}
-		return strings.HasPrefix(j.Key, loc.Prefix) || j.Dir == transfer.Copy && strings.HasPrefix(j.Source, loc.Prefix)
-	}
-	for _, j := range finished {
-		if into(j) {
-			w.stale = true
-		}
-		if j.Dir == transfer.Copy && (w.versions.shows(j.Bucket, j.Key) || w.versions.shows(j.Bucket, j.Source)) {
-			w.versions.reload()
-		}
-	}
-	if !w.stale || loc.Bucket == "" {
-		return
-	}
-	for _, j := range s.Jobs {
-		if into(j) && (j.State == transfer.Running || j.State == transfer.Queued) {
-			return
-		}
-	}
-	w.stale = false
-	w.browser.refresh()
 }
 
 // tildeHome writes a path inside the home folder as ~/…, as people read it.
