@@ -139,22 +139,53 @@ func (c *Client) SetDefaultRetention(ctx context.Context, bucket string, d Defau
 	return wrapErr(op, bucket, "", err)
 }
 
-// VersionLock reads the retention and legal hold of one version with one
-// HeadObject. A delete marker is never locked.
+// VersionLock reads the retention and legal hold of one version (""
+// for the current one): one GetObjectRetention and one GetObjectLegalHold,
+// since versitygw's HeadObject does not report a past version's lock. A
+// delete marker is never locked; a version that does not exist is
+// ErrNotFound.
 func (c *Client) VersionLock(ctx context.Context, bucket, key, versionID string) (Lock, error) {
-	out, err := c.s3.HeadObject(ctx, &s3.HeadObjectInput{
+	const op = "read lock"
+	var l Lock
+	ret, err := c.s3.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), VersionId: optional(versionID),
 	})
 	if err != nil {
-		if isDeleteMarkerAnswer(err) {
-			return Lock{}, nil
+		if none, err := noLock(op, bucket, key, err); !none {
+			return Lock{}, err
 		}
-		return Lock{}, wrapErr("read lock", bucket, key, err)
+	} else if r := ret.Retention; r != nil {
+		l.Retention = Retention{Mode: RetentionMode(r.Mode), Until: aws.ToTime(r.RetainUntilDate)}
 	}
-	return Lock{
-		Retention: Retention{Mode: RetentionMode(out.ObjectLockMode), Until: aws.ToTime(out.ObjectLockRetainUntilDate)},
-		LegalHold: out.ObjectLockLegalHoldStatus == types.ObjectLockLegalHoldStatusOn,
-	}, nil
+	hold, err := c.s3.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), VersionId: optional(versionID),
+	})
+	if err != nil {
+		if none, err := noLock(op, bucket, key, err); !none {
+			return Lock{}, err
+		}
+	} else if h := hold.LegalHold; h != nil {
+		l.LegalHold = h.Status == types.ObjectLockLegalHoldStatusOn
+	}
+	return l, nil
+}
+
+// noLock sorts a failed read of a retention or legal hold: none set (the
+// server answers with an error for that), a delete marker (never locked),
+// or a real failure, returned wrapped.
+func noLock(op, bucket, key string, err error) (bool, error) {
+	if isDeleteMarkerAnswer(err) {
+		return true, nil
+	}
+	err = wrapErr(op, bucket, key, err)
+	var e *Error
+	if errors.As(err, &e) {
+		switch e.Code {
+		case "NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "MethodNotAllowed":
+			return true, nil
+		}
+	}
+	return false, err
 }
 
 // SetRetention sets the retention of one version. Extending is always
