@@ -7,7 +7,9 @@
 // headers (403 AccessDenied). It counts every request by S3 operation, keeps
 // a log of them (part numbers included), and injects B2's faults on demand:
 // JSON 500 bodies with an incident id, 503 SlowDown and 429 with Retry-After,
-// connections dropped in the middle of a body, and slow answers.
+// connections dropped in the middle of a body, and slow answers. It answers
+// Get/Put/DeleteBucketLifecycleConfiguration itself, as B2 documents them
+// (see lifecycle.go), since the server behind it does not implement them.
 //
 // Only path-style requests (/bucket/key) are understood. Bodies are streamed
 // in both directions, never held in memory, and the Host header is forwarded
@@ -48,6 +50,8 @@ type Proxy struct {
 	counts   map[string]int
 	refusals []string
 	faults   []*Injection
+	// lifecycles holds each bucket's lifecycle rules (serveLifecycle).
+	lifecycles map[string][]b2Rule
 }
 
 // New starts a proxy in front of upstream (an http://host:port base URL such
@@ -61,9 +65,10 @@ func New(tb testing.TB, upstream string) *Proxy {
 		tb.Fatalf("b2proxy: upstream %q is not an http(s)://host:port URL (%v)", upstream, err)
 	}
 	p := &Proxy{
-		upstream: u,
-		counts:   make(map[string]int),
-		errLog:   &syncbuf.Buffer{},
+		upstream:   u,
+		counts:     make(map[string]int),
+		lifecycles: make(map[string][]b2Rule),
+		errLog:     &syncbuf.Buffer{},
 		transport: &http.Transport{
 			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConns:          256,
@@ -112,6 +117,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p.apply(w, r, rec, in.f) {
 			return
 		}
+	}
+	if p.serveLifecycle(w, r, rec) {
+		return
 	}
 	p.forward(w, r, rec, nil)
 }
