@@ -54,6 +54,28 @@ type folderLister interface {
 // arrive faster than a person can read, and each snapshot may sort.
 const snapshotEvery = 250 * time.Millisecond
 
+// pathBar is the browser's navigation: back, forward, up and refresh, the
+// path typed or shown, why a typed one could not be opened, and the
+// breadcrumbs.
+type pathBar struct {
+	back, fwd, up, refresh *widget.Button
+	entry                  *widget.Entry
+	problem                *widget.Label // why a typed location could not be opened
+	crumbs                 *fyne.Container
+	crumbScroll            *container.Scroll
+}
+
+// historyBar is the browser's bar over a past moment or deleted files: what
+// is shown, and Restore, Undelete and Back to now; deleted is the "Show
+// deleted" box under the table.
+type historyBar struct {
+	bar      *fyne.Container
+	label    *widget.Label
+	restore  *widget.Button // restore from a past moment: onRestore
+	undelete *widget.Button // onUndelete
+	deleted  *widget.Check
+}
+
 // browser shows one folder of a bucket: the path bar and breadcrumbs, back,
 // forward, up and refresh, a filter, the table and the status bar. All of
 // its fields belong to the Fyne goroutine, except what loadAsync captures.
@@ -107,42 +129,31 @@ type browser struct {
 	// onView is told after each snapshot is shown (tests wait on it).
 	onView func(*folderView)
 
-	pathEntry    *widget.Entry
-	crumbs       *fyne.Container
-	crumbScroll  *container.Scroll
-	filterEntry  *widget.Entry
-	table        *fileTable
-	message      *widget.Label
-	msgPanel     *fyne.Container // the message on a background of its own, over the rows
-	pathError    *widget.Label   // why a typed location could not be opened
-	retry        *widget.Button
-	status       *widget.Label
-	loading      *busy
-	backBtn      *widget.Button
-	fwdBtn       *widget.Button
-	upBtn        *widget.Button
-	refreshBtn   *widget.Button
-	exactCheck   *widget.Check
-	actions      *fyne.Container // upload and download buttons, added by the window
-	deletedChk   *widget.Check
-	historyBar   *fyne.Container
-	historyLabel *widget.Label
-	restoreBtn   *widget.Button // restore from a past moment: onRestore
-	undeleteBtn  *widget.Button // onUndelete
-	content      fyne.CanvasObject
+	path        pathBar
+	past        historyBar
+	filterEntry *widget.Entry
+	table       *fileTable
+	message     *widget.Label
+	msgPanel    *fyne.Container // the message on a background of its own, over the rows
+	retry       *widget.Button
+	status      *widget.Label
+	loading     *busy
+	exactCheck  *widget.Check
+	actions     *fyne.Container // upload and download buttons, added by the window
+	content     fyne.CanvasObject
 }
 
 func newBrowser() *browser {
 	b := &browser{selected: map[string]bool{}, view: &folderView{}}
-	b.pathEntry = widget.NewEntry()
-	b.pathEntry.SetPlaceHolder("b2://bucket/folder/")
-	b.pathEntry.OnSubmitted = b.submitPath
-	b.pathError = widget.NewLabel("")
-	b.pathError.Wrapping = fyne.TextWrapWord
-	b.pathError.Importance = widget.DangerImportance
-	b.pathError.Hide()
-	b.pathEntry.OnChanged = func(string) { b.pathError.Hide() }
-	b.crumbs = container.NewHBox()
+	b.path.entry = widget.NewEntry()
+	b.path.entry.SetPlaceHolder("b2://bucket/folder/")
+	b.path.entry.OnSubmitted = b.submitPath
+	b.path.problem = widget.NewLabel("")
+	b.path.problem.Wrapping = fyne.TextWrapWord
+	b.path.problem.Importance = widget.DangerImportance
+	b.path.problem.Hide()
+	b.path.entry.OnChanged = func(string) { b.path.problem.Hide() }
+	b.path.crumbs = container.NewHBox()
 	b.filterEntry = widget.NewEntry()
 	b.filterEntry.SetPlaceHolder("Filter this folder")
 	b.filterEntry.OnChanged = b.setFilter
@@ -155,33 +166,33 @@ func newBrowser() *browser {
 	b.status = widget.NewLabel("")
 	b.status.Truncation = fyne.TextTruncateEllipsis
 	b.loading = newBusy()
-	b.backBtn = widget.NewButtonWithIcon("", theme.NavigateBackIcon(), b.goBack)
-	b.fwdBtn = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), b.goForward)
-	b.upBtn = widget.NewButtonWithIcon("", theme.MoveUpIcon(), b.goUp)
-	b.refreshBtn = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), b.refresh)
-	b.deletedChk = widget.NewCheck("Show deleted", func(on bool) {
+	b.path.back = widget.NewButtonWithIcon("", theme.NavigateBackIcon(), b.goBack)
+	b.path.fwd = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), b.goForward)
+	b.path.up = widget.NewButtonWithIcon("", theme.MoveUpIcon(), b.goUp)
+	b.path.refresh = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), b.refresh)
+	b.past.deleted = widget.NewCheck("Show deleted", func(on bool) {
 		if on != b.mode.deleted {
 			b.setHistory(historyMode{deleted: on})
 		}
 	})
-	b.historyLabel = widget.NewLabel("")
-	b.historyLabel.Importance = widget.WarningImportance
-	b.restoreBtn = widget.NewButtonWithIcon("Restore", theme.HistoryIcon(), func() {
+	b.past.label = widget.NewLabel("")
+	b.past.label.Importance = widget.WarningImportance
+	b.past.restore = widget.NewButtonWithIcon("Restore", theme.HistoryIcon(), func() {
 		if b.onRestore != nil {
 			b.onRestore()
 		}
 	})
-	b.undeleteBtn = widget.NewButtonWithIcon("Undelete", theme.ContentUndoIcon(), func() {
+	b.past.undelete = widget.NewButtonWithIcon("Undelete", theme.ContentUndoIcon(), func() {
 		if b.onUndelete != nil {
 			b.onUndelete()
 		}
 	})
 	backToNow := widget.NewButton("Back to now", func() {
-		b.deletedChk.SetChecked(false)
+		b.past.deleted.SetChecked(false)
 		b.setHistory(historyMode{})
 	})
-	b.historyBar = container.NewBorder(nil, nil, nil, container.NewHBox(b.restoreBtn, b.undeleteBtn, backToNow), b.historyLabel)
-	b.historyBar.Hide()
+	b.past.bar = container.NewBorder(nil, nil, nil, container.NewHBox(b.past.restore, b.past.undelete, backToNow), b.past.label)
+	b.past.bar.Hide()
 	b.exactCheck = widget.NewCheck("Exact sizes and times", func(on bool) {
 		b.exact = on
 		b.table.Refresh()
@@ -201,17 +212,17 @@ func newBrowser() *browser {
 // filter, breadcrumbs and actions above the table, the status bar below,
 // and messages over the table.
 func (b *browser) layout() fyne.CanvasObject {
-	nav := container.NewHBox(b.backBtn, b.fwdBtn, b.upBtn, b.refreshBtn)
+	nav := container.NewHBox(b.path.back, b.path.fwd, b.path.up, b.path.refresh)
 	filterBox := container.NewGridWrap(fyne.NewSize(200, b.filterEntry.MinSize().Height), b.filterEntry)
 	// The breadcrumbs get a row of their own: beside the actions they
 	// were squeezed to the bucket's name.
-	b.crumbScroll = container.NewHScroll(b.crumbs)
+	b.path.crumbScroll = container.NewHScroll(b.path.crumbs)
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, nav, filterBox, b.pathEntry),
-		b.pathError,
-		b.crumbScroll,
+		container.NewBorder(nil, nil, nav, filterBox, b.path.entry),
+		b.path.problem,
+		b.path.crumbScroll,
 		b.actions,
-		b.historyBar,
+		b.past.bar,
 	)
 	// The message spans the table's width (a wrapping label in a Center
 	// would get no width at all) and sits a third of the way down.
@@ -220,7 +231,7 @@ func (b *browser) layout() fyne.CanvasObject {
 	bg.CornerRadius = theme.InputRadiusSize()
 	b.msgPanel = container.NewStack(bg, container.NewPadded(container.NewVBox(b.message, container.NewCenter(b.retry))))
 	empty := container.NewVBox(layout.NewSpacer(), b.msgPanel, layout.NewSpacer(), layout.NewSpacer())
-	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(b.deletedChk, b.exactCheck), container.NewBorder(nil, nil, b.loading.Activity, nil, b.status))
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(b.past.deleted, b.exactCheck), container.NewBorder(nil, nil, b.loading.Activity, nil, b.status))
 	return container.NewBorder(top, bottom, nil, nil, container.NewStack(b.table, empty))
 }
 
@@ -232,8 +243,8 @@ func (b *browser) setRemote(r folderLister) {
 	b.loc = Location{}
 	b.model, b.view = nil, &folderView{}
 	b.clearSelection()
-	b.pathEntry.SetText("")
-	b.crumbs.RemoveAll()
+	b.path.entry.SetText("")
+	b.path.crumbs.RemoveAll()
 	b.table.Refresh()
 	b.status.SetText("")
 	b.showMessage("Choose a bucket on the left.")
@@ -288,8 +299,8 @@ func (b *browser) refresh() {
 func (b *browser) submitPath(text string) {
 	loc, err := ParseLocation(text)
 	if err != nil {
-		b.pathError.SetText(capitalize(err.Error()) + ". Type a location like b2://bucket/folder/.")
-		b.pathError.Show()
+		b.path.problem.SetText(capitalize(err.Error()) + ". Type a location like b2://bucket/folder/.")
+		b.path.problem.Show()
 		return
 	}
 	if loc.Bucket == "" {
@@ -319,7 +330,7 @@ func (b *browser) showKeeping(loc Location, keep map[string]bool) {
 	}
 	b.filterEntry.SetText("")
 	b.filter = ""
-	b.pathEntry.SetText(loc.Folder().String())
+	b.path.entry.SetText(loc.Folder().String())
 	b.setCrumbs()
 	b.updateNav()
 	b.model = newFolderModel(loc.Prefix)
@@ -565,11 +576,11 @@ func (b *browser) hideMessage() {
 }
 
 func (b *browser) updateNav() {
-	setEnabled(b.backBtn, len(b.back) > 0)
-	setEnabled(b.fwdBtn, len(b.fwd) > 0)
+	setEnabled(b.path.back, len(b.back) > 0)
+	setEnabled(b.path.fwd, len(b.fwd) > 0)
 	_, hasParent := b.loc.Parent()
-	setEnabled(b.upBtn, hasParent)
-	setEnabled(b.refreshBtn, b.loc.Bucket != "")
+	setEnabled(b.path.up, hasParent)
+	setEnabled(b.path.refresh, b.loc.Bucket != "")
 }
 
 func setEnabled(w fyne.Disableable, on bool) {
@@ -581,17 +592,17 @@ func setEnabled(w fyne.Disableable, on bool) {
 }
 
 func (b *browser) setCrumbs() {
-	b.crumbs.RemoveAll()
+	b.path.crumbs.RemoveAll()
 	for i, c := range b.loc.Crumbs() {
 		if i > 0 {
-			b.crumbs.Add(widget.NewLabel("›"))
+			b.path.crumbs.Add(widget.NewLabel("›"))
 		}
 		btn := widget.NewButton(c.Label, func() { b.open(c.Loc) })
 		btn.Importance = widget.LowImportance
-		b.crumbs.Add(btn)
+		b.path.crumbs.Add(btn)
 	}
 	// The deepest folder is the one that matters when the path is long.
-	b.crumbScroll.ScrollToOffset(fyne.NewPos(max(0, b.crumbs.MinSize().Width-b.crumbScroll.Size().Width), 0))
+	b.path.crumbScroll.ScrollToOffset(fyne.NewPos(max(0, b.path.crumbs.MinSize().Width-b.path.crumbScroll.Size().Width), 0))
 }
 
 // updateStatus writes counts and sizes, and the exact facts of a single
@@ -620,13 +631,6 @@ func (b *browser) updateStatus() {
 		parts = append(parts, fmt.Sprintf("%d selected", len(sel)))
 	}
 	b.status.SetText(strings.Join(parts, " · "))
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return humanize.Comma(int64(n)) + " " + word + "s"
 }
 
 // jobsFinished lists the folder on screen again once the uploads and

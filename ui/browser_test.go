@@ -147,10 +147,10 @@ func TestBrowseSandboxWithKeyboard(t *testing.T) {
 	if got := strings.Join(h.names(), ","); got != "Café menu + prices.txt,notes.txt,report.md" {
 		t.Errorf("docs/ shows %s", got)
 	}
-	if got := get(h, func() string { return b.pathEntry.Text }); got != "b2://haul-sandbox/docs/" {
+	if got := get(h, func() string { return b.path.entry.Text }); got != "b2://haul-sandbox/docs/" {
 		t.Errorf("path bar = %q", got)
 	}
-	if n := get(h, func() int { return len(b.crumbs.Objects) }); n != 3 { // bucket › docs
+	if n := get(h, func() int { return len(b.path.crumbs.Objects) }); n != 3 { // bucket › docs
 		t.Errorf("breadcrumbs have %d parts, want 3", n)
 	}
 
@@ -178,12 +178,12 @@ func TestBrowseSandboxWithKeyboard(t *testing.T) {
 
 	// Ctrl+L focuses the path bar; typing a location and Enter goes there.
 	shortcut(fyne.KeyL, fyne.KeyModifierShortcutDefault)
-	if f := get(h, w.Canvas().Focused); f != b.pathEntry {
+	if f := get(h, w.Canvas().Focused); f != b.path.entry {
 		t.Fatalf("Ctrl+L focused %T, want the path bar", f)
 	}
 	h.ui(func() {
-		b.pathEntry.SetText("b2://haul-sandbox/photos/2026/")
-		b.pathEntry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		b.path.entry.SetText("b2://haul-sandbox/photos/2026/")
+		b.path.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	})
 	h.waitDone("photos/2026/")
 	if got := strings.Join(h.names(), ","); got != "harbour.png,sunrise.png" {

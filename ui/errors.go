@@ -72,13 +72,3 @@ func Sentence(err error) string {
 	}
 	return s + detail
 }
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	if c := s[0]; c >= 'a' && c <= 'z' {
-		return string(c-'a'+'A') + s[1:]
-	}
-	return s
-}

@@ -101,17 +101,17 @@ func (b *browser) updateHistoryBar() {
 		if b.mode.at.Second() != 0 {
 			layout = "Mon 2 Jan 2006 15:04:05 MST"
 		}
-		b.historyLabel.SetText(fmt.Sprintf("Read-only: this folder as it was on %s.", b.mode.at.Local().Format(layout)))
-		b.historyBar.Show()
-		b.restoreBtn.Show()
-		b.undeleteBtn.Hide()
+		b.past.label.SetText(fmt.Sprintf("Read-only: this folder as it was on %s.", b.mode.at.Local().Format(layout)))
+		b.past.bar.Show()
+		b.past.restore.Show()
+		b.past.undelete.Hide()
 	case b.mode.deleted:
-		b.historyLabel.SetText("Showing deleted files (greyed).")
-		b.historyBar.Show()
-		b.restoreBtn.Hide()
-		b.undeleteBtn.Show()
+		b.past.label.SetText("Showing deleted files (greyed).")
+		b.past.bar.Show()
+		b.past.restore.Hide()
+		b.past.undelete.Show()
 	default:
-		b.historyBar.Hide()
+		b.past.bar.Hide()
 	}
 }
 

@@ -155,7 +155,7 @@ func TestShowDeletedAndUndelete(t *testing.T) {
 		t.Fatalf("normal listing = %s", got)
 	}
 	b := h.w.browser
-	h.ui(func() { b.deletedChk.SetChecked(true) })
+	h.ui(func() { b.past.deleted.SetChecked(true) })
 	v := h.waitDone("")
 	i := v.index("gone.txt")
 	if i < 0 || !v.At(i).Deleted || v.index("keep.txt") < 0 {
@@ -164,13 +164,13 @@ func TestShowDeletedAndUndelete(t *testing.T) {
 	if txt, _ := h.cellText(i, colName); txt != "gone.txt  (deleted)" {
 		t.Errorf("deleted row reads %q", txt)
 	}
-	if hidden := get(h, func() bool { return b.undeleteBtn.Hidden }); hidden {
+	if hidden := get(h, func() bool { return b.past.undelete.Hidden }); hidden {
 		t.Error("no Undelete button while showing deleted files")
 	}
 	h.ui(func() { b.selectOnly(i) })
 	h.tapButton("Undelete")
 	h.tapDialogButton("OK") // "1 file undeleted."
-	h.ui(func() { b.deletedChk.SetChecked(false) })
+	h.ui(func() { b.past.deleted.SetChecked(false) })
 	h.eventually("gone.txt back", func() bool {
 		v := b.view
 		return v.done && !b.mode.deleted && v.index("gone.txt") >= 0
@@ -205,7 +205,7 @@ func TestFolderAsItWas(t *testing.T) {
 	if got := strings.Join(h.names(), ","); got != "a.txt" || v.At(0).VersionID != v1 {
 		t.Errorf("as of t1: %s (version %q, want %q)", got, v.At(0).VersionID, v1)
 	}
-	if label := get(h, func() string { return b.historyLabel.Text }); !strings.HasPrefix(label, "Read-only") {
+	if label := get(h, func() string { return b.past.label.Text }); !strings.HasPrefix(label, "Read-only") {
 		t.Errorf("history bar = %q", label)
 	}
 	h.ui(func() { b.setHistory(historyMode{at: t2}) })
@@ -428,7 +428,7 @@ func TestUndeleteWholeFolder(t *testing.T) {
 	h := newHarness(t, testClient, Location{Bucket: bucket})
 	h.waitDone("")
 	b := h.w.browser
-	h.ui(func() { b.deletedChk.SetChecked(true) })
+	h.ui(func() { b.past.deleted.SetChecked(true) })
 	v := h.waitDone("")
 	h.ui(func() { b.selectOnly(v.index("old/")) })
 	h.tapButton("Undelete")

@@ -92,15 +92,15 @@ func (v *jobRowView) show(r jobRow) {
 		}
 	}
 	id, name := r.id, r.name
-	v.front.OnTapped = func() { v.p.act(id, Queue.MoveToFront) }
-	v.retry.OnTapped = func() { v.p.act(id, Queue.Retry) }
+	v.front.OnTapped = func() { v.p.act(id, jobControl.MoveToFront) }
+	v.retry.OnTapped = func() { v.p.act(id, jobControl.Retry) }
 	v.cancel.OnTapped = func() { v.p.confirmCancel(id, name) }
 	if r.state == transfer.Paused {
 		v.pause.SetIcon(theme.MediaPlayIcon())
-		v.pause.OnTapped = func() { v.p.act(id, Queue.Resume) }
+		v.pause.OnTapped = func() { v.p.act(id, jobControl.Resume) }
 	} else {
 		v.pause.SetIcon(theme.MediaPauseIcon())
-		v.pause.OnTapped = func() { v.p.act(id, Queue.Pause) }
+		v.pause.OnTapped = func() { v.p.act(id, jobControl.Pause) }
 	}
 	active := r.state == transfer.Running || r.state == transfer.Queued || r.state == transfer.Paused
 	setVisible(v.front, r.state == transfer.Queued)

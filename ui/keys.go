@@ -38,10 +38,10 @@ func (w *Window) addShortcuts(cmd commands) {
 	}
 	b.interceptKey = w.dlg.key
 	add(key(fyne.KeyL, ctrl), func() {
-		c.Focus(b.pathEntry)
+		c.Focus(b.path.entry)
 		// The whole path, so that typing replaces it (a double tap would
 		// select one word of it).
-		b.pathEntry.TypedShortcut(&fyne.ShortcutSelectAll{})
+		b.path.entry.TypedShortcut(&fyne.ShortcutSelectAll{})
 	})
 	add(key(fyne.KeyF, ctrl), func() { c.Focus(b.filterEntry) })
 	add(key(fyne.KeyLeft, alt), b.goBack)

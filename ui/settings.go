@@ -43,7 +43,7 @@ type tuner interface {
 }
 
 // applySettings puts the saved settings on q at once.
-func applySettings(q Queue, prefs fyne.Preferences) error {
+func applySettings(q jobControl, prefs fyne.Preferences) error {
 	t, ok := q.(tuner)
 	if !ok {
 		return nil

@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/dustin/go-humanize"
 
 	"github.com/haul-app/haul/store"
 )
@@ -400,23 +399,6 @@ func folderFiles(ctx context.Context, r linkMaker, bucket string, folders []stri
 		}
 	}
 	return targets, false, nil
-}
-
-func humanizeCount(n int) string { return humanize.Comma(int64(n)) }
-
-// untilText says how long a link lasts, rounded to the minute: "1 day",
-// "7 days", "3 hours", "90 minutes".
-func untilText(d time.Duration) string {
-	d = d.Round(time.Minute)
-	switch {
-	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
-		return plural(int(d/(24*time.Hour)), "day")
-	case d >= time.Hour && d%time.Hour == 0:
-		return plural(int(d/time.Hour), "hour")
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%s and %s", plural(int(d/(24*time.Hour)), "day"), plural(int(d%(24*time.Hour)/time.Hour), "hour"))
-	}
-	return plural(int(d/time.Minute), "minute")
 }
 
 // linkMaker is what sharing needs.

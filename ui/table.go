@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/dustin/go-humanize"
 
 	"github.com/haul-app/haul/store"
 )
@@ -260,29 +259,6 @@ func (c *fileCell) update(id widget.TableCellID) {
 		c.label.Alignment = fyne.TextAlignLeading
 	}
 	c.label.Refresh()
-}
-
-// sizeText is "1.2 MB", or "1,234,567 B" exactly; folders and deleted
-// files (whose newest entry, a delete marker, has no size) show nothing.
-func sizeText(o store.Object, exact bool) string {
-	if o.IsFolder || o.Deleted {
-		return ""
-	}
-	if exact {
-		return humanize.Comma(o.Size) + " B"
-	}
-	return humanize.Bytes(uint64(o.Size))
-}
-
-// timeText is "3 hours ago", or the local time to the second exactly.
-func timeText(o store.Object, exact bool) string {
-	if o.IsFolder || o.Modified.IsZero() {
-		return ""
-	}
-	if exact {
-		return o.Modified.Local().Format("2006-01-02 15:04:05 MST")
-	}
-	return humanize.Time(o.Modified)
 }
 
 func iconFor(o store.Object) fyne.Resource {

@@ -18,20 +18,27 @@ import (
 	"github.com/haul-app/haul/transfer"
 )
 
-// Queue is what the transfers panel needs of the transfer queue;
-// *transfer.Queue has it.
+// Queue is an account's transfer queue, as the window hands it to its
+// parts: each takes only its own slice of it. *transfer.Queue has it.
 type Queue interface {
-	AddUpload(r transfer.UploadRequest) (transfer.JobID, error)
-	AddDownload(r transfer.DownloadRequest) (transfer.JobID, error)
-	AddCopy(r transfer.CopyRequest) (transfer.JobID, error)
+	transferAdder // the enqueuer
+	copyAdder     // large copies (copyHandoff)
+	jobControl    // the transfers panel
+}
+
+// jobControl is what the transfers panel needs of the queue.
+type jobControl interface {
+	// Pause, Resume, Cancel, Retry and MoveToFront act on one job.
 	Pause(id transfer.JobID) error
 	Resume(id transfer.JobID) error
 	Cancel(id transfer.JobID) error
 	Retry(id transfer.JobID) error
+	MoveToFront(id transfer.JobID) error
+	// PauseAll, ResumeAll and ClearFinished act on every job.
 	PauseAll()
 	ResumeAll()
 	ClearFinished()
-	MoveToFront(id transfer.JobID) error
+	// Snapshot is every job's state now, for the list and the totals.
 	Snapshot() transfer.Snapshot
 }
 
@@ -65,7 +72,7 @@ type jobRow struct {
 // window, with totals for the status bar.
 type transfersPanel struct {
 	qmu  sync.Mutex
-	q    Queue // the current account's queue; nil when none
+	q    jobControl // the current account's queue; nil when none
 	rows []jobRow
 	stop chan struct{}
 	// onTick is told, on the Fyne goroutine, each snapshot and the uploads
@@ -98,9 +105,9 @@ func newTransfersPanel(dlg *dialogs) *transfersPanel {
 		})
 	p.totals = widget.NewLabel("No transfers")
 	p.totals.Truncation = fyne.TextTruncateEllipsis
-	pauseAll := widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), func() { p.withQueue(Queue.PauseAll) })
-	resumeAll := widget.NewButtonWithIcon("Resume all", theme.MediaPlayIcon(), func() { p.withQueue(Queue.ResumeAll) })
-	clearDone := widget.NewButtonWithIcon("Clear finished", theme.DeleteIcon(), func() { p.withQueue(Queue.ClearFinished) })
+	pauseAll := widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), func() { p.withQueue(jobControl.PauseAll) })
+	resumeAll := widget.NewButtonWithIcon("Resume all", theme.MediaPlayIcon(), func() { p.withQueue(jobControl.ResumeAll) })
+	clearDone := widget.NewButtonWithIcon("Clear finished", theme.DeleteIcon(), func() { p.withQueue(jobControl.ClearFinished) })
 	p.toggle = widget.NewButtonWithIcon("", theme.MenuDropUpIcon(), p.toggleBody)
 	p.encrypt = widget.NewCheck("Encrypt uploads (SSE-B2)", func(on bool) {
 		fyne.CurrentApp().Preferences().SetBool(prefEncryptUploads, on)
@@ -118,7 +125,7 @@ func newTransfersPanel(dlg *dialogs) *transfersPanel {
 
 // setQueue shows another account's queue, opening the panel when it holds
 // jobs already (say, paused ones brought back from the journal).
-func (p *transfersPanel) setQueue(q Queue) {
+func (p *transfersPanel) setQueue(q jobControl) {
 	p.qmu.Lock()
 	p.q = q
 	p.qmu.Unlock()
@@ -128,13 +135,13 @@ func (p *transfersPanel) setQueue(q Queue) {
 	}
 }
 
-func (p *transfersPanel) queue() Queue {
+func (p *transfersPanel) queue() jobControl {
 	p.qmu.Lock()
 	defer p.qmu.Unlock()
 	return p.q
 }
 
-func (p *transfersPanel) withQueue(fn func(Queue)) {
+func (p *transfersPanel) withQueue(fn func(jobControl)) {
 	if q := p.queue(); q != nil {
 		fn(q)
 	}
@@ -339,27 +346,17 @@ func totalsText(s transfer.Snapshot) string {
 	return strings.Join(parts, " · ")
 }
 
-func etaText(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s left", int(d.Seconds())+1)
-	case d < time.Hour:
-		return fmt.Sprintf("%d min left", int(d.Minutes())+1)
-	}
-	return fmt.Sprintf("%.1f h left", d.Hours())
-}
-
 // confirmCancel asks before cancelling a job: what it moved so far is
 // thrown away (an upload's parts on B2, a download's partial file).
 func (p *transfersPanel) confirmCancel(id transfer.JobID, name string) {
 	p.dlg.askDangerous("Cancel "+name+"?",
 		"What it moved so far is thrown away: the parts already sent to B2, or the part of the file already downloaded. Pausing keeps them.",
-		"Cancel transfer", func() { p.act(id, Queue.Cancel) })
+		"Cancel transfer", func() { p.act(id, jobControl.Cancel) })
 }
 
 // act applies a control to a job and reports one that failed (say, a job
 // that finished meanwhile).
-func (p *transfersPanel) act(id transfer.JobID, control func(Queue, transfer.JobID) error) {
+func (p *transfersPanel) act(id transfer.JobID, control func(jobControl, transfer.JobID) error) {
 	q := p.queue()
 	if q == nil {
 		return

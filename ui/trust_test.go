@@ -164,11 +164,11 @@ func TestCtrlLSelectsTheWholePathAndEnterGivesTheTableTheKeys(t *testing.T) {
 	h.waitDone("")
 	b := h.w.browser
 	h.press(fyne.KeyModifierControl, fyne.KeyL)
-	if h.focused() != b.pathEntry {
+	if h.focused() != b.path.entry {
 		t.Fatalf("Ctrl+L gave the keyboard to %T", h.focused())
 	}
 	h.typeText("b2://" + pagingBucket + "/alpha/")
-	if got := get(h, func() string { return b.pathEntry.Text }); got != "b2://"+pagingBucket+"/alpha/" {
+	if got := get(h, func() string { return b.path.entry.Text }); got != "b2://"+pagingBucket+"/alpha/" {
 		t.Fatalf("typing after Ctrl+L left %q in the path bar", got)
 	}
 	h.press(0, fyne.KeyReturn)
@@ -194,7 +194,7 @@ func TestBadPathIsExplainedUnderThePathBar(t *testing.T) {
 	h.typeText("s3://nope")
 	h.press(0, fyne.KeyReturn)
 	h.waitSee("Type a location like b2://bucket/folder/.")
-	if h.focused() != b.pathEntry {
+	if h.focused() != b.path.entry {
 		t.Errorf("the path bar lost the keyboard to %T; the person wants to mend the path", h.focused())
 	}
 	if get(h, func() bool { return b.msgPanel.Visible() }) {
@@ -204,9 +204,9 @@ func TestBadPathIsExplainedUnderThePathBar(t *testing.T) {
 		t.Errorf("rows on screen = %v, want the folder still readable", rows)
 	}
 	// The error sits in the layout below the path bar: it overlaps no row.
-	errPos := get(h, func() fyne.Position { return fyne.CurrentApp().Driver().AbsolutePositionForObject(b.pathError) })
+	errPos := get(h, func() fyne.Position { return fyne.CurrentApp().Driver().AbsolutePositionForObject(b.path.problem) })
 	tablePos := get(h, func() fyne.Position { return fyne.CurrentApp().Driver().AbsolutePositionForObject(b.table) })
-	errBottom := errPos.Y + get(h, func() float32 { return b.pathError.Size().Height })
+	errBottom := errPos.Y + get(h, func() float32 { return b.path.problem.Size().Height })
 	if errBottom > tablePos.Y {
 		t.Errorf("the error ends at y=%v, below the table's top y=%v", errBottom, tablePos.Y)
 	}

@@ -280,14 +280,6 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 }
 
-// shortID is the start of a version ID, enough to tell versions apart.
-func shortID(id string) string {
-	if len(id) > 12 {
-		return id[:12] + "…"
-	}
-	return id
-}
-
 // restore makes an old version current by a server-side copy, with a
 // progress dialog the person can cancel; files too large for one copy
 // request go to the transfer queue instead, as a job.

@@ -6,9 +6,6 @@ package ui
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -234,16 +231,4 @@ func (w *Window) ShowAndRun() {
 	w.accounts.openStart(w.startAccount, w.start)
 	w.transfers.start()
 	w.win.ShowAndRun()
-}
-
-// tildeHome writes a path inside the home folder as ~/…, as people read it.
-func tildeHome(p string) string {
-	home, err := os.UserHomeDir()
-	if err != nil || home == "" || home == "/" {
-		return p
-	}
-	if rel, err := filepath.Rel(home, p); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
-		return filepath.Join("~", rel)
-	}
-	return p
 }
