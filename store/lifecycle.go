@@ -202,6 +202,7 @@ func fromS3Rule(s types.LifecycleRule) (r LifecycleRule, ok bool, why string) {
 	case s.NoncurrentVersionExpiration != nil && s.NoncurrentVersionExpiration.NewerNoncurrentVersions != nil:
 		return r, false, name + " keeps a number of versions; B2 rules count days"
 	}
+	//lint:ignore SA1019 servers that answer in the form from before Filter put the prefix here
 	r.Prefix = aws.ToString(s.Prefix)
 	if s.Filter != nil && s.Filter.Prefix != nil {
 		r.Prefix = aws.ToString(s.Filter.Prefix)

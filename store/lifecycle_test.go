@@ -116,6 +116,7 @@ func TestLifecycleDescribe(t *testing.T) {
 // what B2 rules cannot say rather than dropping it.
 func TestLifecycleFromS3(t *testing.T) {
 	yes := true
+	//lint:ignore SA1019 the form from before Filter is what this reads
 	r, ok, why := fromS3Rule(types.LifecycleRule{Status: types.ExpirationStatusEnabled, Prefix: aws.String("old/"),
 		Expiration: &types.LifecycleExpiration{Days: aws.Int32(3)}})
 	if !ok || why != "" || r != (LifecycleRule{Prefix: "old/", DaysFromUploadingToHiding: 3}) {
