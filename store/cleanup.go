@@ -101,7 +101,8 @@ type CleanupProgress struct {
 // PreviewCleanup finds what RunCleanup would remove, without removing
 // anything: it reads the version listing (or the unfinished uploads) a page
 // of 1,000 at a time, adds up as it goes, and in a bucket with Object Lock
-// checks every candidate version with a HeadObject. It calls progress (when
+// reads the lock of every candidate version (VersionLock, two calls each;
+// eight versions at a time). It calls progress (when
 // not nil) after every page. Run the returned plan's Cleanup to remove
 // exactly what it counts, unless the bucket changes in between.
 func (c *Client) PreviewCleanup(ctx context.Context, cl Cleanup, progress func(CleanupProgress)) (CleanupPlan, error) {

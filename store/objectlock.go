@@ -255,8 +255,10 @@ func (c *Client) SetLegalHold(ctx context.Context, bucket, key, versionID string
 	return wrapErr("set legal hold", bucket, key, err)
 }
 
-// lockedVersions finds which of ids are locked at now, with one HeadObject
-// each, eight at a time, and returns their indexes in ids.
+// lockedVersions finds which of ids are locked at now, with VersionLock
+// (two calls) each, eight versions at a time, and returns their indexes in
+// ids. A version the key may not read the lock of counts as unlocked: the
+// delete will tell.
 func (c *Client) lockedVersions(ctx context.Context, bucket string, ids []ObjectID, now time.Time) (map[int]bool, error) {
 	locked := make([]bool, len(ids))
 	g, gctx := errgroup.WithContext(ctx)
@@ -264,8 +266,8 @@ func (c *Client) lockedVersions(ctx context.Context, bucket string, ids []Object
 	for i, id := range ids {
 		g.Go(func() error {
 			l, err := c.VersionLock(gctx, bucket, id.Key, id.VersionID)
-			if errors.Is(err, ErrNotFound) {
-				return nil // gone meanwhile: deleting it is a no-op
+			if errors.Is(err, ErrNotFound) || errors.Is(err, ErrAccessDenied) {
+				return nil // gone meanwhile, or not for this key to know
 			}
 			locked[i] = err == nil && l.Locked(now)
 			return err
