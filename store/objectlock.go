@@ -295,8 +295,8 @@ func isLockRefusal(f DeleteFailure) bool {
 // lockMessage reports whether an answer's code and message say that Object
 // Lock refused it: an access refusal whose message speaks of the lock.
 // versitygw says "Access Denied because object protected by object lock.";
-// B2's wording is not documented, so any mention of a lock, retention or
-// legal hold counts.
+// B2's wording is not documented, so any mention of an object (or file)
+// lock, of being locked, of retention or of a legal hold counts.
 func lockMessage(code, message string) bool {
 	switch code {
 	case "AccessDenied", "ObjectLocked", "access_denied":
@@ -304,7 +304,12 @@ func lockMessage(code, message string) bool {
 		return false
 	}
 	m := strings.ToLower(message)
-	return strings.Contains(m, "lock") || strings.Contains(m, "retention") || strings.Contains(m, "legal hold")
+	for _, s := range []string{"object lock", "file lock", "locked", "retention", "legal hold"} {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // optional is nil for "", so an empty version ID is not sent.

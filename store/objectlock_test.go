@@ -167,6 +167,8 @@ func TestLockMessage(t *testing.T) {
 		{"AccessDenied", "Access Denied because object protected by object lock.", true},
 		{"AccessDenied", "File is under legal hold", true},
 		{"AccessDenied", "not entitled", false},
+		{"AccessDenied", "Access denied by Block Public Access", false},
+		{"AccessDenied", "file is locked until 2030", true},
 		{"InvalidArgument", "object lock", false},
 	} {
 		if got := lockMessage(c.code, c.msg); got != c.want {
