@@ -36,6 +36,8 @@ type Remote interface {
 	propertiesRemote
 	searcher
 	uploadCleaner
+	planRemote
+	careRemote
 }
 
 var _ Remote = (*store.Client)(nil)

@@ -20,7 +20,7 @@ type commands struct {
 	rename, newFolder, delete, deleteForGood   func()
 	asOf, restore, undelete                    func()
 	newBucket, visibility, deleteBucket        func()
-	unfinished                                 func()
+	unfinished, care                           func()
 }
 
 func (w *Window) commands() commands {
@@ -65,6 +65,9 @@ func (w *Window) commands() commands {
 		visibility:    func() { w.buckets.toggleVisibility(bucket(), w.sidebar.visibility(bucket())) },
 		deleteBucket:  func() { w.buckets.delete(bucket()) },
 		unfinished:    func() { showUnfinished(w.dlg, w.remote, bucket()) },
+		care: func() {
+			openCare(w.dlg, w.remote, bucket(), b.location().Prefix, func(string) { w.browser.refresh() })
+		},
 	}
 }
 
@@ -104,6 +107,7 @@ func (w *Window) addButtons(cmd commands) {
 		w.sidebar.addBucketAction(btn)
 	}
 	w.accounts.addAction(widget.NewButtonWithIcon("Unfinished uploads…", theme.HistoryIcon(), cmd.unfinished))
+	w.accounts.addAction(widget.NewButtonWithIcon("Bucket care…", theme.StorageIcon(), cmd.care))
 	b.onOpenFile = cmd.properties
 	b.onDelete = func(forGood bool) {
 		if forGood {

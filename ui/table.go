@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image/color"
 	"path"
 	"strings"
 
@@ -179,7 +180,7 @@ type fileCell struct {
 }
 
 func newFileCell(t *fileTable) *fileCell {
-	c := &fileCell{t: t, bg: canvas.NewRectangle(nil), icon: widget.NewIcon(nil), label: widget.NewLabel("")}
+	c := &fileCell{t: t, bg: canvas.NewRectangle(color.Transparent), icon: widget.NewIcon(nil), label: widget.NewLabel("")}
 	c.label.Truncation = fyne.TextTruncateEllipsis
 	c.ExtendBaseWidget(c)
 	return c
@@ -232,7 +233,7 @@ func (c *fileCell) update(id widget.TableCellID) {
 	if b.isSelected(o.Key) {
 		c.bg.FillColor = theme.Color(theme.ColorNameSelection)
 	} else {
-		c.bg.FillColor = nil
+		c.bg.FillColor = color.Transparent
 	}
 	c.bg.Refresh()
 	c.icon.Hidden = id.Col != colIcon

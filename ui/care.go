@@ -1,0 +1,33 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+)
+
+// careRemote is what the bucket care screen needs of B2: its storage
+// report and cleanups; *store.Client has it.
+type careRemote interface {
+	storageReporter
+}
+
+// openCare opens the care of a bucket: what it stores and costs, and its
+// cleanup, starting at the folder prefix. onCleaned is told that a
+// cleanup removed something. It returns the report (nil when none opened,
+// with the reason shown).
+func openCare(dl *dialogs, r careRemote, bucket, prefix string, onCleaned func(bucket string)) *reportView {
+	if r == nil || bucket == "" {
+		dl.showInfo("Bucket care", "Open a bucket first.")
+		return nil
+	}
+	rep := newReportView(r, dl, bucket, prefix)
+	rep.onCleaned = onCleaned
+	tabs := container.NewAppTabs(container.NewTabItemWithIcon("Storage and cost", theme.StorageIcon(), rep.content))
+	d := dialog.NewCustom("Care of "+bucket, "Close", tabs, dl.win)
+	d.SetOnClosed(rep.stop)
+	d.Resize(fyne.NewSize(980, 680))
+	dl.present(d, d.Hide)
+	return rep
+}
