@@ -8,13 +8,15 @@ import (
 )
 
 // careRemote is what the bucket care screen needs of B2: its storage
-// report and cleanups; *store.Client has it.
+// report and cleanups, and its lifecycle rules; *store.Client has it.
 type careRemote interface {
 	storageReporter
+	lifecycleRemote
 }
 
 // openCare opens the care of a bucket: what it stores and costs, and its
-// cleanup, starting at the folder prefix. onCleaned is told that a
+// cleanups, starting at the folder prefix, and the rules that keep it
+// down. onCleaned is told that a
 // cleanup removed something. It returns the report (nil when none opened,
 // with the reason shown).
 func openCare(dl *dialogs, r careRemote, bucket, prefix string, onCleaned func(bucket string)) *reportView {
@@ -24,7 +26,11 @@ func openCare(dl *dialogs, r careRemote, bucket, prefix string, onCleaned func(b
 	}
 	rep := newReportView(r, dl, bucket, prefix)
 	rep.onCleaned = onCleaned
-	tabs := container.NewAppTabs(container.NewTabItemWithIcon("Storage and cost", theme.StorageIcon(), rep.content))
+	rules := newRulesView(r, dl, bucket)
+	tabs := container.NewAppTabs(
+		container.NewTabItemWithIcon("Storage and cost", theme.StorageIcon(), rep.content),
+		container.NewTabItemWithIcon("Lifecycle rules", theme.HistoryIcon(), rules.content),
+	)
 	d := dialog.NewCustom("Care of "+bucket, "Close", tabs, dl.win)
 	d.SetOnClosed(rep.stop)
 	d.Resize(fyne.NewSize(980, 680))
