@@ -35,10 +35,25 @@ func ValidateBucketName(name string) error {
 // than B2 (the sandbox, test servers) it also turns versioning on, which B2
 // buckets always have.
 func (c *Client) CreateBucket(ctx context.Context, name string, v Visibility) error {
+	return c.createBucket(ctx, name, v, false)
+}
+
+// CreateLockedBucket is CreateBucket of a bucket with Object Lock enabled:
+// its versions can then be retained or put under legal hold (ObjectLock,
+// SetDefaultRetention, SetRetention, SetLegalHold). Object Lock cannot be
+// turned off again.
+func (c *Client) CreateLockedBucket(ctx context.Context, name string, v Visibility) error {
+	return c.createBucket(ctx, name, v, true)
+}
+
+func (c *Client) createBucket(ctx context.Context, name string, v Visibility, lock bool) error {
 	if err := ValidateBucketName(name); err != nil {
 		return &Error{Op: "create bucket", Bucket: name, Kind: ErrInvalidName, Message: err.Error(), Err: err}
 	}
 	in := &s3.CreateBucketInput{Bucket: aws.String(name), ACL: types.BucketCannedACLPrivate}
+	if lock {
+		in.ObjectLockEnabledForBucket = aws.Bool(true)
+	}
 	if v == PublicRead {
 		in.ACL = types.BucketCannedACLPublicRead
 		if !c.isB2() {

@@ -176,3 +176,26 @@ func TestLockMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateLockedBucket creates a bucket with Object Lock through the
+// store's own call: the lock is on, and so are versions.
+func TestCreateLockedBucket(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.c.CreateLockedBucket(ctx, "haul-made-locked", Private); err != nil {
+		t.Fatal(err)
+	}
+	l, err := e.c.ObjectLock(ctx, "haul-made-locked")
+	if err != nil || !l.Enabled {
+		t.Fatalf("ObjectLock = %+v, %v; want enabled", l, err)
+	}
+	for _, body := range []string{"one", "two"} {
+		if _, err := e.c.Put(ctx, PutInput{Bucket: "haul-made-locked", Key: "f.txt", Body: strings.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := e.c.KeyVersions(ctx, "haul-made-locked", "f.txt", "")
+	if err != nil || len(page.Versions) != 2 {
+		t.Errorf("versions of f.txt = %d, %v; want 2", len(page.Versions), err)
+	}
+}
