@@ -1,10 +1,11 @@
 #!/bin/sh
-# deps.sh build|test|bench: install what `make run` (build), `make test`
-# (test) or `make bench` (bench) needs and is missing. Debian and Ubuntu get
-# apt-get (with sudo when not root); other systems get a list of what to
-# install. Go tools go into .tools/bin of the project: versitygw for test and
-# bench, staticcheck for test, rclone (to compare with) for bench, which needs
-# no system packages.
+# deps.sh build|test|bench|package|package-windows|package-darwin|package-check:
+# install what `make run` (build), `make test` (test), `make bench` (bench)
+# or the `make package...` targets need and is missing. Debian and Ubuntu
+# get apt-get (with sudo when not root); other systems get a list of what to
+# install. Go tools go into .tools/bin of the project: versitygw for test
+# and bench, staticcheck for test, rclone (to compare with) for bench, which
+# needs no system packages, and Fyne's packaging tool fyne for the packages.
 # A second run installs nothing.
 set -eu
 mode=${1:-build}
@@ -12,8 +13,19 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs="gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev"
 test_pkgs="xvfb xauth dbus-x11 gnome-keyring x11-utils xdotool"
-pkgs=$build_pkgs
-[ "$mode" = test ] && pkgs="$build_pkgs $test_pkgs"
+# Packages: rsvg-convert draws the icon sizes, the validators check the
+# desktop entry and AppStream file, xz packs the tarball; mingw-w64
+# cross-compiles for Windows; the check runs the installed binary under Xvfb.
+package_pkgs="librsvg2-bin desktop-file-utils appstream xz-utils"
+windows_pkgs="gcc-mingw-w64-x86-64 librsvg2-bin"
+check_pkgs="$package_pkgs gcc-mingw-w64-x86-64 file xvfb xauth dbus-x11 x11-utils"
+case "$mode" in
+test) pkgs="$build_pkgs $test_pkgs" ;;
+package) pkgs="$build_pkgs $package_pkgs" ;;
+package-windows) pkgs=$windows_pkgs ;;
+package-check) pkgs="$build_pkgs $check_pkgs" ;;
+*) pkgs=$build_pkgs ;;
+esac
 
 if ! command -v go >/dev/null 2>&1; then
 	echo "deps: Go is not installed; get Go 1.26 or newer from https://go.dev/dl/ first." >&2
@@ -47,7 +59,8 @@ elif command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1
 else
 	case "$(uname -s)" in
 	Darwin)
-		echo "deps: on macOS, Haul needs Xcode's command line tools (xcode-select --install); tests also need versitygw, installed below." ;;
+		echo "deps: on macOS, Haul needs Xcode's command line tools (xcode-select --install); tests also need versitygw, installed below."
+		[ "$mode" = package-darwin ] && echo "deps: the macOS package also needs rsvg-convert: brew install librsvg" ;;
 	MINGW* | MSYS* | CYGWIN*)
 		echo "deps: on Windows, Haul needs a C compiler for cgo: MSYS2 with the mingw-w64-x86_64-gcc package, on PATH." ;;
 	*)
@@ -79,4 +92,6 @@ test)
 bench)
 	go_tool versitygw v1.8.0 github.com/versity/versitygw/cmd/versitygw
 	go_tool rclone v1.75.1 github.com/rclone/rclone 0 ;;
+package | package-windows | package-darwin | package-check)
+	go_tool fyne v1.7.2 fyne.io/tools/cmd/fyne 0 ;;
 esac
