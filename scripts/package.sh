@@ -33,11 +33,6 @@ case $version in
 	echo "package: version '$version' is not numbers like 1.2.3" >&2
 	exit 1 ;;
 esac
-goflags=${GOFLAGS:-}
-if [ -n "${VERSION:-}" ]; then
-	# The packaging tool passes -ldflags found in GOFLAGS on to go build.
-	goflags="$goflags -ldflags=-X=main.version=$VERSION"
-fi
 
 arch=$(go env GOARCH)
 name=haul-$version-linux-$arch
@@ -64,6 +59,10 @@ mkdir -p "$dist" "$work/src"
 (cd "$root" && tar -cf - --exclude=./.git --exclude=./.tools --exclude=./bin \
 	--exclude=./dist --exclude=./tmp --exclude='*.test' --exclude='*.syso' \
 	--exclude=./fyne_metadata_init.go .) | tar -xf - -C "$work/src"
+# The binary embeds FyneApp.toml for -version, so VERSION goes there (the
+# tool drops -ldflags from GOFLAGS after its first build, and Windows builds
+# twice).
+sed "/^\[Details\]/,/^\[/s/^\( *Version *= *\)\"[^\"]*\"/\1\"$version\"/" "$root/FyneApp.toml" >"$work/src/FyneApp.toml"
 
 # icon SIZE: render assets/icon.svg as a SIZE×SIZE PNG and print its path.
 icon() {
@@ -74,7 +73,7 @@ icon() {
 case $target in
 linux)
 	echo "package: building Haul $version for Linux ($arch) with fyne package (a cold build takes minutes)"
-	(cd "$work/src" && GOFLAGS=$goflags "$fyne" package -os linux --release \
+	(cd "$work/src" && "$fyne" package -os linux --release \
 		--icon "$(icon 512)" --app-version "$version")
 
 	# The tool's tarball has the binary, a 512 px icon in pixmaps, a desktop
@@ -111,8 +110,19 @@ linux)
 	;;
 windows)
 	echo "package: building Haul $version for Windows (amd64) with fyne package and mingw-w64 (a cold build takes minutes)"
+	# fyne compiles C with -fstack-protector-strong and _FORTIFY_SOURCE;
+	# mingw-w64 keeps those checks in libssp, which the link must take, and
+	# statically: Windows has no libssp-0.dll. A cgo directive in the copy's
+	# main package says so without changing CGO_LDFLAGS, which would
+	# recompile every C file of Fyne's driver.
+	cat >"$work/src/zz_ssp_windows.go" <<-'EOF'
+		package main
+
+		// #cgo LDFLAGS: -l:libssp.a
+		import "C"
+	EOF
 	# A 256 px PNG: the largest size an .ico entry describes.
-	(cd "$work/src" && GOFLAGS=$goflags CC=x86_64-w64-mingw32-gcc GOARCH=amd64 \
+	(cd "$work/src" && CC=x86_64-w64-mingw32-gcc GOARCH=amd64 \
 		"$fyne" package -os windows --release --icon "$(icon 256)" --app-version "$version")
 	cp "$work/src/Haul.exe" "$dist/haul.exe"
 	echo "package: wrote dist/haul.exe ($(du -h "$dist/haul.exe" | cut -f1))"
@@ -125,7 +135,7 @@ darwin)
 		exit 1
 	fi
 	echo "package: building Haul $version for macOS with fyne package"
-	(cd "$work/src" && GOFLAGS=$goflags "$fyne" package -os darwin --release \
+	(cd "$work/src" && "$fyne" package -os darwin --release \
 		--icon "$(icon 1024)" --app-version "$version")
 	rm -rf "$dist/Haul.app"
 	cp -R "$work/src/Haul.app" "$dist/Haul.app"
