@@ -89,7 +89,7 @@ while [ $i -lt 60 ]; do
 		echo "exited early with status $?"
 		exit 1
 	fi
-	title=$(xwininfo -root -tree | grep -o '"Haul[^"]*"' | head -n 1)
+	title=$(LC_ALL=C xwininfo -root -tree | grep -o '"Haul[^"]*"' | head -n 1)
 	[ -n "$title" ] && break
 done
 [ -n "$title" ] || { echo "no Haul window after $i s"; kill $pid; exit 1; }
