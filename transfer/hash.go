@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 )
 
-// The hash pass of a multipart upload.
+// The hashes of a multipart upload.
 //
 // B2's tools keep a large file's SHA-1 in large_file_sha1, and Haul's
 // downloads check it end to end. Through the S3 API metadata can only be
@@ -22,99 +21,158 @@ import (
 // once, but downloads could then check no more than the size; Haul keeps
 // it.
 //
-// That pass is made to count: it reads the file once, in order, and
-// computes the SHA-1 and every part's MD5 (which Content-MD5 needs before a
-// part's body) at the same time on two cores, so the parts go out without
-// being read for hashing again. The file is read twice in all (hash pass,
-// send), where it used to be read three times (SHA-1 pass, MD5 of each
-// part, send). A resumed upload has no hash pass: its SHA-1 went with the
+// That pass is kept as short as it can be: it computes the SHA-1 alone
+// (about 1.5 GB/s with the CPU's SHA instructions), reading the next chunk
+// while the last one is hashed. Each part's MD5, which Content-MD5 needs
+// before the part's body, is computed beside it by partSums, part after
+// part in order, on another core: MD5 is half as fast as SHA-1, and the
+// parts whose MD5 is ready leave as soon as the upload exists while the
+// rest are still being hashed, instead of every part waiting for the MD5
+// of the last. A resumed upload has no hash pass: its SHA-1 went with the
 // creation, and each missing part is read for its MD5 just before it is
 // sent. Memory: hashChunks buffers of hashChunk bytes per upload in its
-// hash pass, plus 16 bytes per part.
+// SHA-1 pass, one pooled 256 KiB buffer for the MD5s, 16 bytes per part.
 const (
 	hashChunk  = 1 << 20
-	hashChunks = 4
+	hashChunks = 3
 )
 
-// chunk is a piece of the file read for hashing, within one part.
-type chunk struct {
-	buf  []byte
-	part int
-	refs atomic.Int32 // hashers yet to finish with it
-}
-
-// hashParts reads size bytes of the file once and returns the SHA-1 of the
-// whole and the MD5 of each part of partSize bytes.
-func hashParts(ctx context.Context, src source, partSize int64) (sha []byte, sums [][md5.Size]byte, err error) {
-	count := partCount(src.size, partSize)
-	sums = make([][md5.Size]byte, count)
-	free := make(chan *chunk, hashChunks)
+// hashFile reads the file once, in order, and returns its SHA-1.
+func hashFile(ctx context.Context, src source) ([]byte, error) {
+	free, full := make(chan []byte, hashChunks), make(chan []byte, hashChunks)
 	for range hashChunks {
-		free <- &chunk{buf: make([]byte, hashChunk)}
+		free <- make([]byte, hashChunk)
 	}
-	done := func(c *chunk) {
-		if c.refs.Add(-1) == 0 {
-			free <- c
-		}
-	}
-	toSHA, toMD5 := make(chan *chunk, hashChunks), make(chan *chunk, hashChunks)
 	h := sha1.New()
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for c := range toSHA {
-			h.Write(c.buf)
-			done(c)
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		for b := range full {
+			h.Write(b)
+			free <- b[:cap(b)]
 		}
-	})
-	wg.Go(func() {
-		m, part := md5.New(), 0
-		for c := range toMD5 {
-			if c.part != part {
-				m.Sum(sums[part][:0])
-				m.Reset()
-				part = c.part
+	}()
+	var err error
+	for off := int64(0); off < src.size; {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		b := <-free
+		b = b[:min(int64(len(b)), src.size-off)]
+		if _, err = src.f.ReadAt(b, off); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF // the file shrank
 			}
-			m.Write(c.buf)
-			done(c)
+			err = fmt.Errorf("read %s: %w", src.name, err)
+			break
 		}
-		if count > 0 {
-			m.Sum(sums[part][:0])
-		}
-	})
-	err = readChunks(ctx, src, partSize, free, func(c *chunk) {
-		c.refs.Store(2)
-		toSHA <- c
-		toMD5 <- c
-	})
-	close(toSHA)
-	close(toMD5)
-	wg.Wait()
-	if err != nil {
-		return nil, nil, err
+		full <- b
+		off += int64(len(b))
 	}
-	return h.Sum(nil), sums, nil
+	close(full)
+	<-hashed
+	if err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
 }
 
-// readChunks reads the file in order into chunks taken from free, none
-// straddling two parts, and hands each to send.
-func readChunks(ctx context.Context, src source, partSize int64, free chan *chunk, send func(*chunk)) error {
-	for off := int64(0); off < src.size; {
+// partSums computes the MD5 of every part of a file in the background, in
+// part order, so that each part can wait for its own (sum) rather than for
+// all of them.
+type partSums struct {
+	sums  [][md5.Size]byte
+	ready []chan struct{} // ready[i] is closed once sums[i] is set
+	fail  chan struct{}   // closed when err is set
+	err   error
+	stop  context.CancelFunc
+	done  sync.WaitGroup
+}
+
+// startPartSums starts hashing the parts of partSize bytes of src. Call
+// close before the file is closed.
+func startPartSums(ctx context.Context, src source, partSize int64) *partSums {
+	count := partCount(src.size, partSize)
+	ctx, stop := context.WithCancel(ctx)
+	p := &partSums{
+		sums:  make([][md5.Size]byte, count),
+		ready: make([]chan struct{}, count),
+		fail:  make(chan struct{}),
+		stop:  stop,
+	}
+	for i := range p.ready {
+		p.ready[i] = make(chan struct{})
+	}
+	p.done.Go(func() {
+		for i := range count {
+			off, n := pieceAt(i, src.size, partSize)
+			if err := md5Section(ctx, src, off, n, &p.sums[i]); err != nil {
+				p.err = err
+				close(p.fail)
+				return
+			}
+			close(p.ready[i])
+		}
+	})
+	return p
+}
+
+// md5Section puts the MD5 of n bytes of the file at off into sum. A file
+// shorter than that is an error.
+func md5Section(ctx context.Context, src source, off, n int64, sum *[md5.Size]byte) error {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	h := md5.New()
+	for done := int64(0); done < n; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		part := int(off / partSize)
-		n := min(hashChunk, src.size-off, int64(part+1)*partSize-off)
-		c := <-free
-		c.buf, c.part = c.buf[:cap(c.buf)][:n], part
-		if _, err := src.f.ReadAt(c.buf, off); err != nil {
-			free <- c
+		b := (*bp)[:min(int64(len(*bp)), n-done)]
+		if _, err := src.f.ReadAt(b, off+done); err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF // the file shrank
 			}
 			return fmt.Errorf("read %s: %w", src.name, err)
 		}
-		send(c)
-		off += n
+		h.Write(b)
+		done += int64(len(b))
 	}
+	h.Sum(sum[:0])
 	return nil
+}
+
+// sum waits for the MD5 of part i (0-based) and returns it.
+func (p *partSums) sum(ctx context.Context, i int) ([]byte, error) {
+	select {
+	case <-p.ready[i]:
+		return p.sums[i][:], nil
+	case <-p.fail:
+		return nil, p.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// close stops the hashing and waits for it to end.
+func (p *partSums) close() {
+	p.stop()
+	p.done.Wait()
+}
+
+// hashParts reads the file and returns the SHA-1 of the whole and the MD5
+// of each part of partSize bytes, computed side by side as a multipart
+// upload computes them.
+func hashParts(ctx context.Context, src source, partSize int64) (sha []byte, sums [][md5.Size]byte, err error) {
+	p := startPartSums(ctx, src, partSize)
+	defer p.close()
+	sha, err = hashFile(ctx, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range p.sums {
+		if _, err := p.sum(ctx, i); err != nil {
+			return nil, nil, err
+		}
+	}
+	return sha, p.sums, nil
 }

@@ -118,12 +118,12 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 			return err
 		}
 	}
-	var sums [][md5.Size]byte // of a fresh upload's parts, from the hash pass
+	var sums *partSums // of a fresh upload's parts, hashed beside the SHA-1
 	if st.UploadID == "" {
 		st.PartSize = partSizeFor(src.size, q.opt.PartSize)
-		var sum []byte
-		var err error
-		sum, sums, err = hashParts(ctx, src, st.PartSize)
+		sums = startPartSums(ctx, src, st.PartSize)
+		defer sums.close()
+		sum, err := hashFile(ctx, src)
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,10 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 	err := q.eachMissingPart(ctx, j, src.size, st.PartSize, st.Parts, func(ctx context.Context, n int32, off, size int64) error {
 		var sum []byte
 		if sums != nil {
-			sum = sums[n-1][:]
+			var err error
+			if sum, err = sums.sum(ctx, int(n-1)); err != nil {
+				return err
+			}
 		}
 		return q.sendPart(ctx, j, st.Bucket, st.Key, st.UploadID, n, src, off, size, sum)
 	})
