@@ -27,12 +27,10 @@ type Remote interface {
 
 var _ Remote = (*store.Client)(nil)
 
-// remoteObject is one file of the bucket folder; refused says why it
-// cannot take part.
+// remoteObject is one file of the bucket folder.
 type remoteObject struct {
-	rel     string
-	obj     store.Object
-	refused string
+	rel string
+	obj store.Object
 }
 
 // remoteWalk pages through a recursive listing of the pair's folder, one

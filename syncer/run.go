@@ -71,7 +71,7 @@ type Failure struct {
 // ends, transfers already queued stay in q.
 func Run(ctx context.Context, p Pair, remote Remote, q Queue, opts ...Option) (Result, error) {
 	o := collect(opts)
-	r := &runner{p: p, remote: remote, q: q, o: o, res: Result{Started: time.Now()}}
+	r := &runner{ctx: ctx, p: p, remote: remote, q: q, o: o, res: Result{Started: time.Now()}}
 	sum, err := Compare(ctx, p, remote, r.take, append(opts, WithProgress(o.progress))...)
 	r.res.Summary = sum
 	if err == nil {
@@ -95,6 +95,7 @@ func Run(ctx context.Context, p Pair, remote Remote, q Queue, opts ...Option) (R
 }
 
 type runner struct {
+	ctx      context.Context // the run's, for waits inside take
 	p        Pair
 	remote   Remote
 	q        Queue
@@ -123,7 +124,7 @@ func (r *runner) take(it Item) error {
 		return nil
 	}
 	for len(r.queued) >= r.o.maxQueued {
-		if err := r.settleOldest(context.Background()); err != nil {
+		if err := r.settleOldest(r.ctx); err != nil {
 			return err
 		}
 	}

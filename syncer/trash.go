@@ -3,7 +3,6 @@ package syncer
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -40,19 +39,17 @@ func uniqueName(base string, i int) string {
 	return fmt.Sprintf("%s.%d%s", strings.TrimSuffix(base, ext), i+1, ext)
 }
 
-// moveInto renames path into dir under a name not yet taken there; it is
-// the whole of a trash that keeps no record of where files came from.
-func moveInto(dir, path string) (string, error) {
-	base := filepath.Base(path)
-	for i := range 10_000 {
-		target := filepath.Join(dir, uniqueName(base, i))
-		if _, err := os.Lstat(target); err == nil {
-			continue
+// escapePath writes a path as the specification asks: URL-escaped, "/"
+// kept.
+func escapePath(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("/-_.~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
 		}
-		if err := os.Rename(path, target); err != nil {
-			return "", err
-		}
-		return target, nil
 	}
-	return "", fmt.Errorf("too many files named %s in %s", base, dir)
+	return b.String()
 }

@@ -29,3 +29,20 @@ func (t macTrash) Trash(path string) error {
 	}
 	return err
 }
+
+// moveInto renames path into dir under a name not yet taken there; it is
+// the whole of a trash that keeps no record of where files came from.
+func moveInto(dir, path string) (string, error) {
+	base := filepath.Base(path)
+	for i := range 10_000 {
+		target := filepath.Join(dir, uniqueName(base, i))
+		if _, err := os.Lstat(target); err == nil {
+			continue
+		}
+		if err := os.Rename(path, target); err != nil {
+			return "", err
+		}
+		return target, nil
+	}
+	return "", fmt.Errorf("too many files named %s in %s", base, dir)
+}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -148,19 +147,4 @@ func trashInto(dir, path string, now time.Time) error {
 		return nil
 	}
 	return fmt.Errorf("trash %s: too many files of that name in %s", path, dir)
-}
-
-// escapePath writes a path as the specification asks: URL-escaped, "/"
-// kept.
-func escapePath(p string) string {
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("/-_.~", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
 }
