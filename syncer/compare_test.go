@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -274,22 +275,22 @@ func TestCompareStreams(t *testing.T) {
 	for i := range 1000 {
 		b.put("k"+strings.Repeat("0", 4-len(itoa(i)))+itoa(i), []byte("x"), base, base)
 	}
-	emitted := 0
-	firstPageEmittedBeforeEnd := false
+	var emitted atomic.Int64
+	var firstPageEmittedBeforeEnd atomic.Bool
 	b.beforePage = func(n int) {
-		if n == 10 && emitted > 0 {
-			firstPageEmittedBeforeEnd = true
+		if n == 10 && emitted.Load() > 0 {
+			firstPageEmittedBeforeEnd.Store(true)
 		}
 	}
 	_, err := Compare(context.Background(), Pair{Local: dir, Bucket: "b", Direction: Download}, b, func(Item) error {
-		emitted++
+		emitted.Add(1)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !firstPageEmittedBeforeEnd || emitted != 1000 {
-		t.Errorf("emitted %d; items before the last page: %v", emitted, firstPageEmittedBeforeEnd)
+	if !firstPageEmittedBeforeEnd.Load() || emitted.Load() != 1000 {
+		t.Errorf("emitted %d; items before the last page: %v", emitted.Load(), firstPageEmittedBeforeEnd.Load())
 	}
 	// An error from emit stops the comparison and comes back.
 	stop := errors.New("stop")
