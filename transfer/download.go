@@ -42,6 +42,18 @@ const (
 // MiB of each range took twice as long as one with a sync per second), so
 // on a fast line the gap, not the byte count, sets how often. Variables so
 // tests can lower them.
+// maxRangeSize caps the ranges of a download, below PartSize: the check of
+// a download (runningSum) hashes the file in order, so it can follow only
+// as fast as the first unfinished range; with ranges of 64 MiB all in
+// flight at once it would wait for the first one and then hash nearly the
+// whole file after the last byte arrived. With 16 MiB ranges fetched in
+// order, eight at a time, it stays a few ranges behind. The requests this
+// adds (B2 bills each as a download transaction) cost little time: a range
+// asked on a connection that is already open costs one round trip, which
+// the other connections fill on a line whose per-connection cap is below
+// its total.
+var maxRangeSize int64 = 16 << 20
+
 var (
 	checkpointEvery int64 = 8 << 20
 	checkpointGap         = time.Second
@@ -159,7 +171,7 @@ func (q *Queue) pinDownload(ctx context.Context, j *job) (*downState, store.Obje
 		st.Ranges, st.Partial = nil, nil
 	}
 	if len(st.Ranges) == 0 && len(st.Partial) == 0 {
-		st.PartSize = q.opt.PartSize
+		st.PartSize = min(q.opt.PartSize, maxRangeSize)
 		if info.Size <= q.opt.Threshold {
 			st.PartSize = max(info.Size, 1) // one range
 		}
