@@ -143,6 +143,7 @@ func run(forceSandbox bool, args []string) error {
 
 	a := app.NewWithID("app.haul.desktop")
 	a.SetIcon(fyne.NewStaticResource("icon.svg", assets.IconSVG))
+	ui.ApplyAppearance(a)
 	quitOnSignal(a)
 	ui.NewWindow(a, deps).ShowAndRun()
 	return nil

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"image/color"
-	"path"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -11,8 +9,6 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/haul-app/haul/store"
 )
 
 // Columns of the folder table.
@@ -31,10 +27,40 @@ type fileTable struct {
 	widget.Table
 	b     *browser
 	cells []*fileCell // every cell the table made, to find one by position
+
+	// chosen holds the widths the person gave columns by dragging their
+	// edges (remembered in the app's preferences); the other columns take
+	// widths from the theme, and Name takes whatever is left.
+	chosen map[int]float32
+	drag   columnDrag
+}
+
+// columnDrag is a drag of the edge after column col, from pointer x, with
+// the widths the columns had when it started. col is -1 when no edge is
+// being dragged.
+type columnDrag struct {
+	col   int
+	x     float32
+	start [numCols]float32
+}
+
+// columnWidthPrefs are the preference keys of the widths a person chose;
+// Name has none, it fills the table.
+var columnWidthPrefs = map[int]string{
+	colIcon:     "folderTable.width.icon",
+	colSize:     "folderTable.width.size",
+	colModified: "folderTable.width.modified",
 }
 
 func newFileTable(b *browser) *fileTable {
-	t := &fileTable{b: b}
+	t := &fileTable{b: b, chosen: map[int]float32{}, drag: columnDrag{col: -1}}
+	if a := fyne.CurrentApp(); a != nil {
+		for col, key := range columnWidthPrefs {
+			if w := a.Preferences().Float(key); w > 0 {
+				t.chosen[col] = float32(w)
+			}
+		}
+	}
 	t.Length = func() (int, int) { return b.view.Len(), numCols }
 	t.CreateCell = func() fyne.CanvasObject {
 		c := newFileCell(t)
@@ -79,26 +105,150 @@ func newFileTable(b *browser) *fileTable {
 		}
 	}
 	t.ExtendBaseWidget(t)
-	t.SetColumnWidth(colIcon, iconWidth)
-	t.SetColumnWidth(colName, 380)
-	t.SetColumnWidth(colSize, sizeWidth)
-	t.SetColumnWidth(colModified, modifiedWidth)
+	t.layoutColumns(0)
 	return t
 }
 
-// Fixed widths of the columns other than Name, which takes the rest.
-const (
-	iconWidth     = 34
-	sizeWidth     = 110
-	modifiedWidth = 200
-)
+// columnWidth is a column's width: the one the person chose, else one that
+// fits its usual content in the current theme's text size and padding.
+// Name, which fills the table, is not asked.
+func (t *fileTable) columnWidth(col int) float32 {
+	if w, ok := t.chosen[col]; ok {
+		return w
+	}
+	th := t.Theme()
+	inner := th.Size(theme.SizeNameInnerPadding)
+	text := func(s string) float32 {
+		return fyne.MeasureText(s, th.Size(theme.SizeNameText), fyne.TextStyle{}).Width + 2*inner
+	}
+	switch col {
+	case colIcon:
+		return th.Size(theme.SizeNameInlineIcon) + 2*inner
+	case colSize:
+		return text("999,999,999 B") // exact sizes up to a gigabyte
+	case colModified:
+		return text("2006-01-02 15:04:05 MST") // exact times
+	}
+	return 0
+}
 
-// Resize gives the Name column whatever the other columns leave, so rows
-// span the table and long names show as much as fits.
+// minColumnWidth is the narrowest a drag makes a column.
+func (t *fileTable) minColumnWidth(col int) float32 {
+	th := t.Theme()
+	if col == colIcon {
+		return th.Size(theme.SizeNameInlineIcon) + 2*th.Size(theme.SizeNameInnerPadding)
+	}
+	return 3 * th.Size(theme.SizeNameText)
+}
+
+// layoutColumns gives every column its width for a table width wide: Name
+// takes whatever the other columns leave, so rows span the table and long
+// names show as much as fits.
+func (t *fileTable) layoutColumns(wide float32) {
+	th := t.Theme()
+	rest := wide - th.Size(theme.SizeNamePadding)*float32(numCols) - th.Size(theme.SizeNameScrollBar)
+	for col := range numCols {
+		if col != colName {
+			w := t.columnWidth(col)
+			rest -= w
+			t.SetColumnWidth(col, w)
+		}
+	}
+	t.SetColumnWidth(colName, max(14*th.Size(theme.SizeNameText), rest))
+}
+
+// Resize lays the columns out for the new width.
 func (t *fileTable) Resize(size fyne.Size) {
-	pad := theme.Padding()*float32(numCols) + theme.ScrollBarSize()
-	t.SetColumnWidth(colName, max(200, size.Width-iconWidth-sizeWidth-modifiedWidth-pad))
+	t.layoutColumns(size.Width)
 	t.Table.Resize(size)
+}
+
+// Refresh lays the columns out again, for a theme whose sizes changed.
+func (t *fileTable) Refresh() {
+	t.layoutColumns(t.Size().Width)
+	t.Table.Refresh()
+}
+
+// edgeAt is the column whose right edge lies at pos (table coordinates) in
+// the header row, or -1. The edge is the padding between two headers, and
+// as much again on either side: in a compact theme the gap alone is two
+// pixels wide. The last column's edge is the table's.
+func (t *fileTable) edgeAt(pos fyne.Position) int {
+	if t.CreateHeader == nil || pos.Y < 0 || pos.Y >= t.CreateHeader().MinSize().Height {
+		return -1
+	}
+	pad := t.Theme().Size(theme.SizeNamePadding)
+	x := float32(0)
+	for col := range numCols - 1 {
+		x += t.width(col)
+		if pos.X >= x-pad && pos.X <= x+2*pad {
+			return col
+		}
+		x += pad
+	}
+	return -1
+}
+
+// width is the width a column has now, Name included.
+func (t *fileTable) width(col int) float32 {
+	if col != colName {
+		return t.columnWidth(col)
+	}
+	th := t.Theme()
+	rest := t.Size().Width - th.Size(theme.SizeNamePadding)*float32(numCols) - th.Size(theme.SizeNameScrollBar)
+	for c := range numCols {
+		if c != colName {
+			rest -= t.columnWidth(c)
+		}
+	}
+	return max(14*th.Size(theme.SizeNameText), rest)
+}
+
+// MouseDown notes whether the press is on a header's edge, which a drag
+// then moves.
+func (t *fileTable) MouseDown(e *desktop.MouseEvent) {
+	t.drag = columnDrag{col: t.edgeAt(e.Position), x: e.Position.X}
+	for col := range numCols {
+		t.drag.start[col] = t.width(col)
+	}
+	t.Table.MouseDown(e)
+}
+
+// Dragged moves the edge being dragged with the pointer. The edge moves
+// and the others stay: the column on its left grows by what the one on its
+// right gives up. Name fills the table, so the edge after it widens or
+// narrows Size, and the edge before it the icons.
+func (t *fileTable) Dragged(e *fyne.DragEvent) {
+	col := t.drag.col
+	if col < 0 {
+		return
+	}
+	dx := e.Position.X - t.drag.x
+	left, right := col, col+1
+	switch {
+	case left == colName:
+		t.chosen[right] = max(t.minColumnWidth(right), t.drag.start[right]-dx)
+	case right == colName:
+		t.chosen[left] = max(t.minColumnWidth(left), t.drag.start[left]+dx)
+	default:
+		both := t.drag.start[left] + t.drag.start[right]
+		w := min(max(t.minColumnWidth(left), t.drag.start[left]+dx), both-t.minColumnWidth(right))
+		t.chosen[left], t.chosen[right] = w, both-w
+	}
+	t.layoutColumns(t.Size().Width)
+}
+
+// DragEnd remembers the widths a drag gave the columns.
+func (t *fileTable) DragEnd() {
+	if t.drag.col >= 0 {
+		if a := fyne.CurrentApp(); a != nil {
+			for col, w := range t.chosen {
+				a.Preferences().SetFloat(columnWidthPrefs[col], float64(w))
+			}
+		}
+	}
+	t.drag.col = -1
+	t.Table.DragEnd()
 }
 
 // rowAt is the row shown at pos (canvas coordinates), or -1.
@@ -186,9 +336,32 @@ func newFileCell(t *fileTable) *fileCell {
 	return c
 }
 
+// CreateRenderer stacks the cell's parts: the icon at the theme's icon
+// size, centred, and the label, whose text and padding give the row its
+// height.
 func (c *fileCell) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewStack(c.bg, c.icon, c.label))
+	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.NewCenter(c.icon), container.NewThemeOverride(c.label, deletedTextTheme{})))
 }
+
+// deletedTextTheme is the app's theme with the disabled colour, which
+// deleted names are drawn in, made the placeholder colour: Fyne's disabled
+// grey is meant for controls that cannot be used and is all but invisible
+// on the background (0x39 on 0x17 in the dark variant, 0xe3 on white in
+// the light one).
+type deletedTextTheme struct{}
+
+func (deletedTextTheme) current() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
+
+func (d deletedTextTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameDisabled {
+		n = theme.ColorNamePlaceHolder
+	}
+	return d.current().Color(n, v)
+}
+
+func (d deletedTextTheme) Font(s fyne.TextStyle) fyne.Resource     { return d.current().Font(s) }
+func (d deletedTextTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return d.current().Icon(n) }
+func (d deletedTextTheme) Size(n fyne.ThemeSizeName) float32       { return d.current().Size(n) }
 
 // MouseDown remembers the modifiers for the tap that follows.
 func (c *fileCell) MouseDown(e *desktop.MouseEvent) { c.mods = e.Modifier }
@@ -230,7 +403,8 @@ func (c *fileCell) update(id widget.TableCellID) {
 		return
 	}
 	o := b.view.At(id.Row)
-	if b.isSelected(o.Key) {
+	selected := b.isSelected(o.Key)
+	if selected {
 		c.bg.FillColor = theme.Color(theme.ColorNameSelection)
 	} else {
 		c.bg.FillColor = color.Transparent
@@ -246,9 +420,14 @@ func (c *fileCell) update(id widget.TableCellID) {
 		c.label.Importance = widget.MediumImportance
 		c.label.TextStyle = fyne.TextStyle{}
 		if o.Deleted {
+			// Italics and the word tell a deleted file; its dimmer colour
+			// is dropped when selected, where it would not stand out from
+			// the selection's colour enough to read (light variant).
 			name += "  (deleted)"
-			c.label.Importance = widget.LowImportance
 			c.label.TextStyle = fyne.TextStyle{Italic: true}
+			if !selected {
+				c.label.Importance = widget.LowImportance
+			}
 		}
 		c.label.SetText(name)
 		c.label.Alignment = fyne.TextAlignLeading
@@ -260,23 +439,4 @@ func (c *fileCell) update(id widget.TableCellID) {
 		c.label.Alignment = fyne.TextAlignLeading
 	}
 	c.label.Refresh()
-}
-
-func iconFor(o store.Object) fyne.Resource {
-	if o.IsFolder {
-		return theme.FolderIcon()
-	}
-	switch strings.ToLower(path.Ext(o.Key)) {
-	case ".png", ".jpg", ".jpeg", ".gif", ".webp", ".heic", ".tif", ".tiff", ".bmp", ".svg", ".raw", ".cr2", ".nef":
-		return theme.FileImageIcon()
-	case ".mp4", ".mov", ".mkv", ".avi", ".webm":
-		return theme.FileVideoIcon()
-	case ".mp3", ".wav", ".flac", ".ogg", ".m4a", ".aac":
-		return theme.FileAudioIcon()
-	case ".txt", ".md", ".csv", ".json", ".xml", ".yaml", ".yml", ".log", ".html", ".go", ".py", ".js":
-		return theme.FileTextIcon()
-	case ".zip", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".7z", ".zst", ".bin", ".exe", ".deb", ".rpm", ".dmg", ".iso":
-		return theme.FileApplicationIcon()
-	}
-	return theme.FileIcon()
 }
