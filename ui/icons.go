@@ -51,7 +51,8 @@ func fileKindOf(key string) fileKind {
 
 // iconForKind is the theme icon shown for a kind of file: the media icons
 // for pictures, films and sound, so that they differ in shape rather than
-// in a glyph a few pixels wide.
+// in a glyph a few pixels wide, and archives in the warning colour, as
+// their page icon alone would pass for a document's.
 func iconForKind(k fileKind) fyne.Resource {
 	switch k {
 	case kindImage:
@@ -61,7 +62,7 @@ func iconForKind(k fileKind) fyne.Resource {
 	case kindAudio:
 		return theme.MediaMusicIcon()
 	case kindArchive:
-		return theme.FileApplicationIcon()
+		return theme.NewColoredResource(theme.FileApplicationIcon(), theme.ColorNameWarning)
 	case kindDocument:
 		return theme.DocumentIcon()
 	case kindCode:

@@ -12,6 +12,7 @@ import (
 
 func TestIconsByFileType(t *testing.T) {
 	test.NewTempApp(t)
+	archive := theme.NewColoredResource(theme.FileApplicationIcon(), theme.ColorNameWarning)
 	for _, tc := range []struct {
 		key  string
 		want fyne.Resource
@@ -23,9 +24,9 @@ func TestIconsByFileType(t *testing.T) {
 		{"clip.mkv", theme.MediaVideoIcon()},
 		{"music/take.flac", theme.MediaMusicIcon()},
 		{"voice.m4a", theme.MediaMusicIcon()},
-		{"backups/site-2026.tar.gz", theme.FileApplicationIcon()},
-		{"x.7z", theme.FileApplicationIcon()},
-		{"haul_1.0_amd64.deb", theme.FileApplicationIcon()},
+		{"backups/site-2026.tar.gz", archive},
+		{"x.7z", archive},
+		{"haul_1.0_amd64.deb", archive},
 		{"docs/invoice.pdf", theme.DocumentIcon()},
 		{"minutes.DOCX", theme.DocumentIcon()},
 		{"README.md", theme.DocumentIcon()},

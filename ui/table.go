@@ -327,41 +327,32 @@ type fileCell struct {
 	bg    *canvas.Rectangle
 	icon  *widget.Icon
 	label *widget.Label
+	// dim draws a deleted file's name, unselected, in the placeholder
+	// colour: a Label takes its colour from its importance only, and the
+	// low one is Fyne's disabled grey, all but invisible on the background
+	// (0x39 on 0x17 in the dark variant, 0xe3 on white in the light one).
+	// The label, hidden then, keeps the text all the same.
+	dim *widget.RichText
 }
 
 func newFileCell(t *fileTable) *fileCell {
 	c := &fileCell{t: t, bg: canvas.NewRectangle(color.Transparent), icon: widget.NewIcon(nil), label: widget.NewLabel("")}
 	c.label.Truncation = fyne.TextTruncateEllipsis
+	c.dim = widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyle{
+		Inline: true, ColorName: theme.ColorNamePlaceHolder, TextStyle: fyne.TextStyle{Italic: true},
+	}})
+	c.dim.Truncation = fyne.TextTruncateEllipsis
+	c.dim.Hide()
 	c.ExtendBaseWidget(c)
 	return c
 }
 
 // CreateRenderer stacks the cell's parts: the icon at the theme's icon
-// size, centred, and the label, whose text and padding give the row its
-// height.
+// size, centred, and the text, whose line height and padding give the row
+// its height.
 func (c *fileCell) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.NewCenter(c.icon), container.NewThemeOverride(c.label, deletedTextTheme{})))
+	return widget.NewSimpleRenderer(container.NewStack(c.bg, container.NewCenter(c.icon), c.label, c.dim))
 }
-
-// deletedTextTheme is the app's theme with the disabled colour, which
-// deleted names are drawn in, made the placeholder colour: Fyne's disabled
-// grey is meant for controls that cannot be used and is all but invisible
-// on the background (0x39 on 0x17 in the dark variant, 0xe3 on white in
-// the light one).
-type deletedTextTheme struct{}
-
-func (deletedTextTheme) current() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }
-
-func (d deletedTextTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	if n == theme.ColorNameDisabled {
-		n = theme.ColorNamePlaceHolder
-	}
-	return d.current().Color(n, v)
-}
-
-func (d deletedTextTheme) Font(s fyne.TextStyle) fyne.Resource     { return d.current().Font(s) }
-func (d deletedTextTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return d.current().Icon(n) }
-func (d deletedTextTheme) Size(n fyne.ThemeSizeName) float32       { return d.current().Size(n) }
 
 // MouseDown remembers the modifiers for the tap that follows.
 func (c *fileCell) MouseDown(e *desktop.MouseEvent) { c.mods = e.Modifier }
@@ -410,24 +401,26 @@ func (c *fileCell) update(id widget.TableCellID) {
 		c.bg.FillColor = color.Transparent
 	}
 	c.bg.Refresh()
+	// Italics and the word tell a deleted file. Its dimmer colour is
+	// dropped when selected, where it would not stand out from the
+	// selection's colour enough to read (light variant).
+	dimmed := id.Col == colName && o.Deleted && !selected
 	c.icon.Hidden = id.Col != colIcon
-	c.label.Hidden = id.Col == colIcon
+	c.label.Hidden = id.Col == colIcon || dimmed
+	c.dim.Hidden = !dimmed
 	switch id.Col {
 	case colIcon:
 		c.icon.SetResource(iconFor(o))
 	case colName:
 		name := printable(b.view.name(o))
-		c.label.Importance = widget.MediumImportance
 		c.label.TextStyle = fyne.TextStyle{}
 		if o.Deleted {
-			// Italics and the word tell a deleted file; its dimmer colour
-			// is dropped when selected, where it would not stand out from
-			// the selection's colour enough to read (light variant).
 			name += "  (deleted)"
 			c.label.TextStyle = fyne.TextStyle{Italic: true}
-			if !selected {
-				c.label.Importance = widget.LowImportance
-			}
+		}
+		if dimmed {
+			c.dim.Segments[0].(*widget.TextSegment).Text = name
+			c.dim.Refresh()
 		}
 		c.label.SetText(name)
 		c.label.Alignment = fyne.TextAlignLeading

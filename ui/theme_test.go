@@ -44,14 +44,18 @@ func seedMixed(t *testing.T) {
 		}
 		keys = append(keys, "backup-2026-01.tar.gz", "backup-2026-02.tar.gz", "site.zip", "installer.deb",
 			"invoice-0042.pdf", "minutes.docx", "budget.xlsx", "README.md", "main.go", "deploy.sh", "config.yaml",
-			"schema.sql", "index.html", "notes", "photos/a.jpg", "builds/b.bin", "old-draft.txt")
+			"schema.sql", "index.html", "notes", "photos/a.jpg", "builds/b.bin", "old-draft.txt", "old-notes.md")
 		for i, k := range keys {
 			body := bytes.Repeat([]byte{'x'}, 1+i*997)
 			if _, seedMixedErr = testClient.Put(ctx, store.PutInput{Bucket: mixedBucket, Key: k, Body: bytes.NewReader(body)}); seedMixedErr != nil {
 				return
 			}
 		}
-		seedMixedErr = testClient.Delete(ctx, mixedBucket, "old-draft.txt")
+		for _, k := range []string{"old-draft.txt", "old-notes.md"} {
+			if seedMixedErr = testClient.Delete(ctx, mixedBucket, k); seedMixedErr != nil {
+				return
+			}
+		}
 	})
 	if seedMixedErr != nil {
 		t.Fatal("seed:", seedMixedErr)
@@ -226,6 +230,16 @@ func TestAppearanceChosenAppliesAndSurvivesRestart(t *testing.T) {
 	if got := th.Size(theme.SizeNameText); got != theme.DefaultTheme().Size(theme.SizeNameText) {
 		t.Errorf("choosing Comfortable left text at %v", got)
 	}
+	if dir := os.Getenv("HAUL_SCREENSHOTS"); dir != "" {
+		f, err := os.Create(filepath.Join(dir, "haul-appearance.png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, w.Canvas().Capture()); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
 	w.Close()
 
 	// Restart: a new app with the same preferences.
@@ -276,10 +290,11 @@ func over(fg, bg color.Color) color.Color {
 	return color.NRGBA{R: mix(f.R, b.R), G: mix(f.G, b.G), B: mix(f.B, b.B), A: 0xff}
 }
 
-// drawnText is the colour of the first text a cell draws, walking the
-// renderers the window draws through (test.LaidOutObjects would build
-// fresh ones, outside the cell's theme override).
+// drawnText is the colour of the first text a cell draws.
 func drawnText(o fyne.CanvasObject) color.Color {
+	if !o.Visible() {
+		return nil
+	}
 	switch x := o.(type) {
 	case *canvas.Text:
 		if x.Text != "" {
@@ -353,6 +368,7 @@ func TestDeletedRowsReadable(t *testing.T) {
 		h.ui(func() {
 			b.selectOnly(i)
 			b.tapRow(i-3, fyne.KeyModifierControl)
+			b.table.ScrollToBottom()
 		})
 		if dir := os.Getenv("HAUL_SCREENSHOTS"); dir != "" {
 			name := filepath.Join(dir, "haul-compact-"+variant+".png")
