@@ -141,20 +141,28 @@ func (t *fileTable) minColumnWidth(col int) float32 {
 	return 3 * th.Size(theme.SizeNameText)
 }
 
-// layoutColumns gives every column its width for a table width wide: Name
-// takes whatever the other columns leave, so rows span the table and long
-// names show as much as fits.
+// layoutColumns gives every column its width for a table width wide.
 func (t *fileTable) layoutColumns(wide float32) {
+	for col := range numCols {
+		if col != colName {
+			t.SetColumnWidth(col, t.columnWidth(col))
+		}
+	}
+	t.SetColumnWidth(colName, t.nameWidth(wide))
+}
+
+// nameWidth is what the other columns leave of a table width wide, so rows
+// span the table and long names show as much as fits, but never narrower
+// than a name of 14 wide letters.
+func (t *fileTable) nameWidth(wide float32) float32 {
 	th := t.Theme()
 	rest := wide - th.Size(theme.SizeNamePadding)*float32(numCols) - th.Size(theme.SizeNameScrollBar)
 	for col := range numCols {
 		if col != colName {
-			w := t.columnWidth(col)
-			rest -= w
-			t.SetColumnWidth(col, w)
+			rest -= t.columnWidth(col)
 		}
 	}
-	t.SetColumnWidth(colName, max(14*th.Size(theme.SizeNameText), rest))
+	return max(14*th.Size(theme.SizeNameText), rest)
 }
 
 // Resize lays the columns out for the new width.
@@ -191,17 +199,10 @@ func (t *fileTable) edgeAt(pos fyne.Position) int {
 
 // width is the width a column has now, Name included.
 func (t *fileTable) width(col int) float32 {
-	if col != colName {
-		return t.columnWidth(col)
+	if col == colName {
+		return t.nameWidth(t.Size().Width)
 	}
-	th := t.Theme()
-	rest := t.Size().Width - th.Size(theme.SizeNamePadding)*float32(numCols) - th.Size(theme.SizeNameScrollBar)
-	for c := range numCols {
-		if c != colName {
-			rest -= t.columnWidth(c)
-		}
-	}
-	return max(14*th.Size(theme.SizeNameText), rest)
+	return t.columnWidth(col)
 }
 
 // MouseDown notes whether the press is on a header's edge, which a drag

@@ -82,8 +82,10 @@ func ApplyAppearance(a fyne.App) {
 // compactSizes are the sizes that differ from Fyne's in the compact
 // density. A row of the folder table is the text's line height (16.3 px at
 // 12) plus the inner padding above and below, and the padding between
-// rows: 22.3 px apart here, 39 in Fyne's sizes, so a 1440×900 window shows
-// 32 files instead of 16. Controls shrink alike (a button is 20 px high).
+// rows: 22.3 px apart here, 40 in Fyne's sizes (its header's sort icon
+// sets the height there). A 1440×900 window with the sandbox's banner
+// shows 31 whole rows instead of 14. Controls shrink alike: a button is
+// 20 px high.
 var compactSizes = map[fyne.ThemeSizeName]float32{
 	theme.SizeNameText:           12,
 	theme.SizeNameCaptionText:    10,
