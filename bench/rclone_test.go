@@ -82,8 +82,10 @@ func (e *env) rclone(b *testing.B) *rclone {
 }
 
 // copy runs `rclone copy src dst flags...` and returns how long it took.
+// It settles the disk first.
 func (r *rclone) copy(b *testing.B, src, dst string, flags ...string) time.Duration {
 	b.Helper()
+	settle()
 	cmd := exec.Command(r.bin, append([]string{"copy", src, dst}, flags...)...)
 	cmd.Env = r.env
 	var out bytes.Buffer

@@ -104,8 +104,9 @@ func benchDownload(b *testing.B, l lineproxy.Line, size int64) {
 }
 
 // measure runs Haul's part of an iteration, keeps the heap's peak in res
-// and returns how long it took.
+// and returns how long it took. It settles the disk first.
 func measure(res *result, run func()) time.Duration {
+	settle()
 	stop := heappeak.Start()
 	start := time.Now()
 	run()
