@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // The hashes of a multipart upload.
@@ -25,10 +26,10 @@ import (
 // (about 1.5 GB/s with the CPU's SHA instructions), reading the next chunk
 // while the last one is hashed. Each part's MD5, which Content-MD5 needs
 // before the part's body, is computed beside it by partSums, part after
-// part in order, on another core: MD5 is half as fast as SHA-1, and the
-// parts whose MD5 is ready leave as soon as the upload exists while the
-// rest are still being hashed, instead of every part waiting for the MD5
-// of the last. A resumed upload has no hash pass: its SHA-1 went with the
+// part in order, on another core (on two once the SHA-1 is known): MD5 is
+// half as fast as SHA-1, and the parts whose MD5 is ready leave as soon as
+// the upload exists while the rest are still being hashed, instead of
+// every part waiting for the MD5 of the last. A resumed upload has no hash pass: its SHA-1 went with the
 // creation, and each missing part is read for its MD5 just before it is
 // sent. Memory: hashChunks buffers of hashChunk bytes per upload in its
 // SHA-1 pass, one pooled 256 KiB buffer for the MD5s, 16 bytes per part.
@@ -81,40 +82,66 @@ func hashFile(ctx context.Context, src source) ([]byte, error) {
 // part order, so that each part can wait for its own (sum) rather than for
 // all of them.
 type partSums struct {
-	sums  [][md5.Size]byte
-	ready []chan struct{} // ready[i] is closed once sums[i] is set
-	fail  chan struct{}   // closed when err is set
-	err   error
-	stop  context.CancelFunc
-	done  sync.WaitGroup
+	src      source
+	partSize int64
+	ctx      context.Context
+	sums     [][md5.Size]byte
+	ready    []chan struct{} // ready[i] is closed once sums[i] is set
+	next     atomic.Int64    // the next part to hash
+	fail     chan struct{}   // closed when err is set
+	failOnce sync.Once
+	err      error
+	stop     context.CancelFunc
+	done     sync.WaitGroup
 }
 
-// startPartSums starts hashing the parts of partSize bytes of src. Call
-// close before the file is closed.
+// startPartSums starts hashing the parts of partSize bytes of src, on one
+// core. Call close before the file is closed.
 func startPartSums(ctx context.Context, src source, partSize int64) *partSums {
 	count := partCount(src.size, partSize)
 	ctx, stop := context.WithCancel(ctx)
 	p := &partSums{
-		sums:  make([][md5.Size]byte, count),
-		ready: make([]chan struct{}, count),
-		fail:  make(chan struct{}),
-		stop:  stop,
+		src:      src,
+		partSize: partSize,
+		ctx:      ctx,
+		sums:     make([][md5.Size]byte, count),
+		ready:    make([]chan struct{}, count),
+		fail:     make(chan struct{}),
+		stop:     stop,
 	}
 	for i := range p.ready {
 		p.ready[i] = make(chan struct{})
 	}
-	p.done.Go(func() {
-		for i := range count {
-			off, n := pieceAt(i, src.size, partSize)
-			if err := md5Section(ctx, src, off, n, &p.sums[i]); err != nil {
+	p.done.Go(p.work)
+	return p
+}
+
+// boost adds a second hasher, once the SHA-1 pass no longer needs the
+// other core: the last parts then wait less for their MD5.
+func (p *partSums) boost() {
+	if int(p.next.Load()) < len(p.sums)-1 {
+		p.done.Go(p.work)
+	}
+}
+
+// work hashes parts, taking the next one in order each time, until none
+// is left or one fails.
+func (p *partSums) work() {
+	for {
+		i := int(p.next.Add(1) - 1)
+		if i >= len(p.sums) {
+			return
+		}
+		off, n := pieceAt(i, p.src.size, p.partSize)
+		if err := md5Section(p.ctx, p.src, off, n, &p.sums[i]); err != nil {
+			p.failOnce.Do(func() {
 				p.err = err
 				close(p.fail)
-				return
-			}
-			close(p.ready[i])
+			})
+			return
 		}
-	})
-	return p
+		close(p.ready[i])
+	}
 }
 
 // md5Section puts the MD5 of n bytes of the file at off into sum. A file
@@ -169,6 +196,7 @@ func hashParts(ctx context.Context, src source, partSize int64) (sha []byte, sum
 	if err != nil {
 		return nil, nil, err
 	}
+	p.boost()
 	for i := range p.sums {
 		if _, err := p.sum(ctx, i); err != nil {
 			return nil, nil, err

@@ -127,6 +127,7 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 		if err != nil {
 			return err
 		}
+		sums.boost()
 		id, err := q.r.CreateMultipart(ctx, st.Bucket, st.Key, store.UploadOptions{
 			Modified: src.mtime, SSE: st.SSE, Metadata: map[string]string{metaSHA1: hex.EncodeToString(sum)},
 		})
