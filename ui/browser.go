@@ -38,6 +38,7 @@ type Remote interface {
 	uploadCleaner
 	planRemote
 	careRemote
+	lockRemote
 }
 
 var _ Remote = (*store.Client)(nil)

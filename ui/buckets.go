@@ -62,9 +62,11 @@ func (a *bucketActions) create(count int) {
 	vis.Horizontal = true
 	meaning := widget.NewLabel(publicMeaning)
 	meaning.Wrapping = fyne.TextWrapWord
+	lock := widget.NewCheck("Object Lock: versions can be kept from deletion for a time (cannot be turned off)", nil)
 	items := []*widget.FormItem{
 		widget.NewFormItem("Name", name), widget.NewFormItem("", reason),
 		widget.NewFormItem("Files are", vis), widget.NewFormItem("", meaning),
+		widget.NewFormItem("", lock),
 	}
 	d := dialog.NewForm("New bucket", "Create", "Cancel", items, func(ok bool) {
 		if !ok {
@@ -75,11 +77,15 @@ func (a *bucketActions) create(count int) {
 			v = store.PublicRead
 		}
 		bucket := strings.TrimSpace(name.Text)
+		create := r.CreateBucket
+		if lock.Checked {
+			create = r.CreateLockedBucket
+		}
 		a.runOne("Creating "+bucket, bucket, func(ctx context.Context) (string, error) {
-			return "Bucket " + bucket + " created.", r.CreateBucket(ctx, bucket, v)
+			return "Bucket " + bucket + " created.", create(ctx, bucket, v)
 		})
 	}, a.dlg.win)
-	d.Resize(fyne.NewSize(560, 340))
+	d.Resize(fyne.NewSize(560, 380))
 	a.dlg.showForm(d, name)
 }
 
@@ -180,6 +186,8 @@ func (a *bucketActions) offerEmpty(r bucketManager, bucket string) {
 type bucketManager interface {
 	// CreateBucket makes a bucket with a visibility.
 	CreateBucket(ctx context.Context, name string, v store.Visibility) error
+	// CreateLockedBucket makes one with Object Lock, for good.
+	CreateLockedBucket(ctx context.Context, name string, v store.Visibility) error
 	// DeleteBucket deletes an empty bucket (store.ErrBucketNotEmpty else).
 	DeleteBucket(ctx context.Context, name string) error
 	// EmptyBucket deletes every version, marker and unfinished upload.

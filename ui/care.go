@@ -12,6 +12,7 @@ import (
 type careRemote interface {
 	storageReporter
 	lifecycleRemote
+	lockRemote
 }
 
 // openCare opens the care of a bucket: what it stores and costs, and its
@@ -30,6 +31,7 @@ func openCare(dl *dialogs, r careRemote, bucket, prefix string, onCleaned func(b
 	tabs := container.NewAppTabs(
 		container.NewTabItemWithIcon("Storage and cost", theme.StorageIcon(), rep.content),
 		container.NewTabItemWithIcon("Lifecycle rules", theme.HistoryIcon(), rules.content),
+		container.NewTabItemWithIcon("Object Lock", lockIcon, newLockView(r, dl, bucket).content),
 	)
 	d := dialog.NewCustom("Care of "+bucket, "Close", tabs, dl.win)
 	d.SetOnClosed(rep.stop)

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/haul-app/haul/store"
@@ -119,7 +121,8 @@ func TestStorageReportAndCleanup(t *testing.T) {
 	}
 }
 
-// tapTab taps the tab showing label, as a person clicks it.
+// tapTab taps the tab (or pop-up menu item) showing label, as a person
+// clicks it.
 func (h *harness) tapTab(label string) {
 	h.t.Helper()
 	var tab fyne.Tappable
@@ -227,5 +230,119 @@ func TestLifecycleRulesEditAndSave(t *testing.T) {
 	slices.SortFunc(rules, func(a, b store.LifecycleRule) int { return strings.Compare(a.Prefix, b.Prefix) })
 	if !slices.Equal(rules, want) {
 		t.Errorf("B2 has %+v, want %+v", rules, want)
+	}
+}
+
+// tapIconIn taps the visible button showing only icon inside o.
+func (h *harness) tapIconIn(o fyne.CanvasObject, icon fyne.Resource) {
+	h.t.Helper()
+	var found []*widget.Button
+	h.ui(func() {
+		for _, c := range test.LaidOutObjects(o) {
+			if b, ok := c.(*widget.Button); ok && c.Visible() && b.Text == "" && b.Icon != nil && b.Icon.Name() == icon.Name() {
+				found = append(found, b)
+			}
+		}
+	})
+	if len(found) != 1 {
+		h.t.Fatalf("%d buttons with the icon %s, want 1", len(found), icon.Name())
+	}
+	h.ui(func() { test.Tap(found[0]) })
+}
+
+// choose picks option in the select showing now, through its pop-up.
+func (h *harness) choose(now, option string) {
+	h.t.Helper()
+	var sel *widget.Select
+	h.ui(func() {
+		for _, o := range visibleObjects(h.w.win.Canvas()) {
+			if s, ok := o.(*widget.Select); ok && s.Selected == now {
+				sel = s
+			}
+		}
+	})
+	if sel == nil {
+		h.t.Fatalf("no choice showing %q; the screen shows %q", now, h.screenText())
+	}
+	h.ui(func() { test.Tap(sel) })
+	h.tapTab(option)
+}
+
+// TestObjectLockDefaultAndVersion sets a locked bucket's default retention
+// from Bucket care and retains one version in compliance mode from the
+// version panel, trying Enter and a wrong name first; the version then
+// says why it cannot be deleted, and stays on the server.
+func TestObjectLockDefaultAndVersion(t *testing.T) {
+	ctx := context.Background()
+	bucket := "haul-ui-locked"
+	if err := testClient.CreateLockedBucket(ctx, bucket, store.Private); err != nil {
+		t.Fatal(err)
+	}
+	putText(t, bucket, "f.txt", "keep me")
+	h := newHarness(t, testClient, Location{Bucket: bucket, Key: "f.txt"})
+	h.waitDone("")
+	h.tapButton("Bucket care…")
+	h.tapTab("Object Lock")
+	h.waitSee("Object Lock is on for haul-ui-locked")
+	h.choose("None", "Governance")
+	h.tapEntry("how long", 0)
+	h.typeText("2")
+	h.tapButton("Save default…")
+	h.waitSee("Change the default retention?")
+	h.press(0, fyne.KeyReturn) // only a click saves
+	if l, err := testClient.ObjectLock(ctx, bucket); err != nil || l.Default.Mode != store.NoRetention {
+		t.Fatalf("Enter saved the default: %+v, %v", l, err)
+	}
+	h.tapDialogButton("Save default")
+	h.waitSee("Saved. New files are retained in governance mode for 2 days.")
+	if l, err := testClient.ObjectLock(ctx, bucket); err != nil || l.Default != (store.DefaultRetention{Mode: store.Governance, Days: 2}) {
+		t.Errorf("the bucket's default is %+v, %v", l.Default, err)
+	}
+	h.tapDialogButton("Close")
+
+	// The version: retained in compliance mode until the day after next.
+	h.waitFor("the version listed", func() bool { return get(h, func() int { return len(h.w.versions.versions) }) == 1 })
+	h.tapIconIn(h.w.versions.content, lockIcon)
+	h.waitSee("This version has no retention in force")
+	h.choose("Governance", "Compliance")
+	until := time.Now().Add(48 * time.Hour).Format("2006-01-02")
+	h.tapEntry("YYYY-MM-DD", 0)
+	h.typeText(until)
+	h.tapDialogButton("Apply…")
+	h.waitSee("Type f.txt to confirm")
+	h.press(0, fyne.KeyReturn)
+	h.typeText("f.tx")
+	if h.tapButton("Retain") {
+		t.Fatal("Retain was enabled with a wrong name")
+	}
+	if l, _ := testClient.VersionLock(ctx, bucket, "f.txt", ""); l.Mode != store.NoRetention {
+		t.Fatalf("retained before the name was typed: %+v", l)
+	}
+	h.typeText("t")
+	h.tapButton("Retain")
+	want := "Retained until " + until + " (compliance)"
+	h.waitFor("the version's row to say "+want, func() bool {
+		return get(h, func() bool {
+			for _, o := range test.LaidOutObjects(h.w.versions.list) {
+				if l, ok := o.(*widget.Label); ok && l.Visible() && l.Text == want {
+					return true
+				}
+			}
+			return false
+		})
+	})
+	info, err := testClient.Head(ctx, bucket, "f.txt", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := testClient.VersionLock(ctx, bucket, "f.txt", info.VersionID); err != nil || l.Mode != store.Compliance {
+		t.Errorf("the version's lock is %+v, %v", l, err)
+	}
+
+	// Deleting it says why not, before trying.
+	h.tapIconIn(h.w.versions.content, theme.DeleteIcon())
+	h.waitSee("This version cannot be deleted: it is retained in compliance mode")
+	if n := versionCount(t, bucket, "f.txt"); n != 1 {
+		t.Errorf("f.txt has %d versions after the refused delete", n)
 	}
 }

@@ -32,6 +32,8 @@ func Sentence(err error) string {
 		s = "That file or folder does not exist any more."
 	case errors.Is(err, store.ErrInvalidCredentials):
 		s = "B2 refused the key: check the key ID and application key, or whether the key was deleted or has expired."
+	case errors.Is(err, store.ErrLocked):
+		s = "Object Lock keeps this version: it is under retention or legal hold, and nobody can delete or overwrite it until that ends."
 	case errors.Is(err, store.ErrAccessDenied):
 		s = "This application key is not allowed to do that; give it the capability in the B2 web console or use another key."
 	case errors.Is(err, store.ErrThrottled):

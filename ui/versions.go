@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/dustin/go-humanize"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/transfer"
@@ -35,6 +38,7 @@ type versionLister interface {
 type versionRemote interface {
 	versionLister
 	versionEditor
+	lockRemote
 }
 
 // versionPanel shows every version of the selected file, newest first,
@@ -52,6 +56,11 @@ type versionPanel struct {
 	gen      int
 	timer    *time.Timer
 	loading  bool
+	// lockOn says which buckets have Object Lock (asked once per bucket);
+	// locks holds the retention and legal hold of the versions listed,
+	// by version ID, in such a bucket.
+	lockOn map[string]bool
+	locks  map[string]store.Lock
 
 	title   *widget.Label
 	status  *widget.Label
@@ -67,7 +76,7 @@ type versionPanel struct {
 }
 
 func newVersionPanel(dlg *dialogs, copies *copyHandoff) *versionPanel {
-	p := &versionPanel{dlg: dlg, copies: copies}
+	p := &versionPanel{dlg: dlg, copies: copies, lockOn: map[string]bool{}, locks: map[string]store.Lock{}}
 	p.title = widget.NewLabelWithStyle("Versions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	p.title.Truncation = fyne.TextTruncateEllipsis
 	p.status = widget.NewLabel("Select a file to see its versions.")
@@ -82,6 +91,7 @@ func newVersionPanel(dlg *dialogs, copies *copyHandoff) *versionPanel {
 // setRemote switches accounts: nothing is shown until a file is chosen.
 func (p *versionPanel) setRemote(r versionRemote) {
 	p.r = r
+	p.lockOn = map[string]bool{}
 	p.show("", "")
 }
 
@@ -114,6 +124,7 @@ func (p *versionPanel) show(bucket, key string) {
 	p.gen++
 	p.bucket, p.key = bucket, key
 	p.versions, p.next = nil, ""
+	p.locks = map[string]store.Lock{}
 	p.list.Refresh()
 	p.more.Hide()
 	if p.timer != nil {
@@ -148,8 +159,13 @@ func (p *versionPanel) loadAsync(token string) {
 	}
 	p.loading = true
 	gen, bucket, key := p.gen, p.bucket, p.key
+	on, asked := p.lockOn[bucket]
 	go func() {
 		page, err := r.KeyVersions(context.Background(), bucket, key, token)
+		var locks map[string]store.Lock
+		if err == nil {
+			locks, on = readLocks(r, bucket, page.Versions, on, asked)
+		}
 		msg := ""
 		if err != nil {
 			slog.Warn("list versions", "key", key, "err", err)
@@ -164,7 +180,9 @@ func (p *versionPanel) loadAsync(token string) {
 				p.status.SetText(msg)
 				return
 			}
+			p.lockOn[bucket] = on
 			p.versions = append(p.versions, page.Versions...)
+			maps.Copy(p.locks, locks)
 			p.next = page.Next
 			setVisible(p.more, p.next != "")
 			p.list.Refresh()
@@ -197,10 +215,17 @@ func (p *versionPanel) createRow() fyne.CanvasObject {
 		b.Importance = widget.LowImportance
 		return b
 	}
-	buttons := container.NewHBox(btn(theme.ContentCopyIcon()), btn(theme.DownloadIcon()), btn(theme.MailForwardIcon()), btn(theme.HistoryIcon()), btn(theme.DeleteIcon()))
+	buttons := container.NewHBox(btn(theme.ContentCopyIcon()), btn(theme.DownloadIcon()), btn(theme.MailForwardIcon()), btn(theme.HistoryIcon()), btn(lockIcon), btn(theme.DeleteIcon()))
 	// The date and badge get the panel's whole width; the buttons share
 	// the second line with the size and ID.
-	return container.NewVBox(container.NewHBox(when, badge), container.NewBorder(nil, nil, nil, buttons, detail))
+	// The lock of a version in a bucket with Object Lock, on a line of its
+	// own so that it is read whole (empty otherwise: a list's rows keep
+	// the height of the template).
+	lock := widget.NewLabel("")
+	lock.SizeName = theme.SizeNameCaptionText
+	lock.Importance = widget.WarningImportance
+	lock.Truncation = fyne.TextTruncateEllipsis
+	return container.NewVBox(container.NewHBox(when, badge), container.NewBorder(nil, nil, nil, buttons, detail), lock)
 }
 
 // Button order in a row.
@@ -209,6 +234,7 @@ const (
 	btnDownload
 	btnShare
 	btnRestore
+	btnLock
 	btnDelete
 )
 
@@ -250,6 +276,8 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		size = "delete marker"
 	}
 	detail.SetText(size + " · " + shortID(v.VersionID))
+	l := p.locks[v.VersionID]
+	row.Objects[2].(*widget.Label).SetText(capitalize(lockText(l, time.Now())))
 
 	copyID, down, restore, del := buttons[btnCopyID].(*widget.Button), buttons[btnDownload].(*widget.Button),
 		buttons[btnRestore].(*widget.Button), buttons[btnDelete].(*widget.Button)
@@ -271,6 +299,9 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	setVisible(share, !v.DeleteMarker)
 	restore.OnTapped = func() { p.restore(bucket, v) }
 	del.OnTapped = func() { p.deleteVersion(bucket, v) }
+	lock := buttons[btnLock].(*widget.Button)
+	lock.OnTapped = func() { editVersionLock(p.dlg, p.r, bucket, v, l, p.reload) }
+	setVisible(lock, p.lockOn[bucket] && !v.DeleteMarker)
 	setVisible(down, !v.DeleteMarker)
 	setVisible(restore, !v.DeleteMarker && !v.IsLatest)
 	if v.DeleteMarker {
@@ -327,6 +358,10 @@ func (p *versionPanel) deleteVersion(bucket string, v store.Version) {
 	if r == nil {
 		return
 	}
+	if l, ok := p.locks[v.VersionID]; ok && l.Locked(time.Now()) {
+		p.dlg.showInfo("This version cannot be deleted", l.Why(time.Now()))
+		return
+	}
 	run := func() {
 		go func() {
 			err := r.DeleteVersion(context.Background(), bucket, v.Key, v.VersionID)
@@ -351,6 +386,42 @@ type versionEditor interface {
 	DeleteVersion(ctx context.Context, bucket, key, versionID string) error
 	// Restore copies a version on top, as the current one.
 	Restore(ctx context.Context, bucket, key, versionID string, progress func(done, total int64)) (store.Object, error)
+}
+
+// readLocks reads the Object Lock state of versions, eight at a time,
+// when their bucket has Object Lock: on, or asked of B2 when not asked
+// yet. It runs off the Fyne goroutine and returns the locks and whether
+// the bucket has Object Lock.
+func readLocks(r versionRemote, bucket string, vs []store.Version, on, asked bool) (map[string]store.Lock, bool) {
+	if !asked {
+		l, err := r.ObjectLock(context.Background(), bucket)
+		on = err == nil && l.Enabled
+	}
+	if !on {
+		return nil, false
+	}
+	var mu sync.Mutex
+	out := map[string]store.Lock{}
+	g := errgroup.Group{}
+	g.SetLimit(8)
+	for _, v := range vs {
+		if v.DeleteMarker {
+			continue
+		}
+		g.Go(func() error {
+			l, err := r.VersionLock(context.Background(), bucket, v.Key, v.VersionID)
+			if err != nil {
+				slog.Warn("read object lock", "key", v.Key, "err", err)
+				return nil
+			}
+			mu.Lock()
+			out[v.VersionID] = l
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out, true
 }
 
 // jobsFinished lists the versions again when a finished copy (a restore or
