@@ -101,15 +101,17 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.dlg = &dialogs{win: w.win}
 	w.compose(d)
 	w.wire()
+	// The buttons go in before the first layout: Fyne lays a container
+	// out again when its own size changes, not when a child is added.
+	cmd := w.commands()
+	w.addShortcuts(cmd)
+	w.addButtons(cmd)
 	right := container.NewHSplit(w.browser.content, w.versions.content)
 	right.Offset = 0.64
 	split := container.NewHSplit(w.sidebar.content, right)
 	split.Offset = 0.2
 	w.win.SetContent(container.NewBorder(w.accounts.content, w.transfers.content, nil, nil, split))
 	w.win.Resize(fyne.NewSize(1200, 760))
-	cmd := w.commands()
-	w.addShortcuts(cmd)
-	w.addButtons(cmd)
 	w.win.SetOnDropped(w.dropped)
 	w.win.SetOnClosed(w.closed)
 	return w
