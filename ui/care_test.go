@@ -16,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/haul-app/haul/store"
-	"github.com/haul-app/haul/store/b2proxy"
 )
 
 // careBucket builds a bucket whose storage the test knows: a.txt with an
@@ -178,14 +177,7 @@ func (h *harness) tapEntry(placeholder string, n int) {
 // overlapping prefixes are refused before anything is sent, Enter does
 // not save, and the rules saved are the ones on screen.
 func TestLifecycleRulesEditAndSave(t *testing.T) {
-	cfg := testSandbox.Account().ClientConfig(testSandbox.Secret())
-	p := b2proxy.New(t, cfg.Endpoint)
-	cfg.Endpoint = p.URL
-	c, err := store.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c, _ := proxiedClient(t)
 	bucket := newBucket(t, "haul-ui-rules", store.Private)
 	h := newHarness(t, c, Location{Bucket: bucket})
 	h.waitDone("")

@@ -355,11 +355,11 @@ func (s *sharer) shareFolderFilesAsync(bucket string, public bool, folders []str
 		targets, capped, err := folderFiles(ctx, r, bucket, folders, files, func(n int) {
 			do(func() { status.SetText(fmt.Sprintf("%s found…", plural(n, "file"))) })
 		})
-		canceled := ctx.Err() != nil
+		stopped := ctx.Err() != nil
 		do(func() {
 			done()
 			switch {
-			case errors.Is(err, store.ErrCanceled) || canceled:
+			case canceled(err) || stopped:
 			case err != nil:
 				s.dlg.showError(errors.New(Sentence(err)))
 			case len(targets) == 0:

@@ -278,10 +278,10 @@ func TestUnreachableServerSaysWhyAtOnce(t *testing.T) {
 	}
 }
 
-// TestThrottledListingShowsTheRetry lists through the B2 proxy answering
-// 503 SlowDown with Retry-After: the retry shows with its reason while it
-// waits, and the folder then appears.
-func TestThrottledListingShowsTheRetry(t *testing.T) {
+// proxiedClient is a client of the test sandbox through the B2 behaviour
+// proxy, which answers as B2 does (faults injected, lifecycle rules kept).
+func proxiedClient(t *testing.T) (*store.Client, *b2proxy.Proxy) {
+	t.Helper()
 	cfg := testSandbox.Account().ClientConfig(testSandbox.Secret())
 	p := b2proxy.New(t, cfg.Endpoint)
 	cfg.Endpoint = p.URL
@@ -290,6 +290,14 @@ func TestThrottledListingShowsTheRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
+	return c, p
+}
+
+// TestThrottledListingShowsTheRetry lists through the B2 proxy answering
+// 503 SlowDown with Retry-After: the retry shows with its reason while it
+// waits, and the folder then appears.
+func TestThrottledListingShowsTheRetry(t *testing.T) {
+	c, p := proxiedClient(t)
 	p.Inject(b2proxy.Fault{Op: "ListObjectsV2", Kind: b2proxy.ServiceUnavailable, Times: 1, RetryAfter: 2})
 	h := newHarness(t, c, Location{Bucket: pagingBucket})
 	h.waitSee("Retrying: HTTP 503 SlowDown (attempt 1 of 8 failed, next in 2s)")
