@@ -100,6 +100,7 @@ func run(forceSandbox bool, args []string) error {
 	if err != nil {
 		return err
 	}
+	deps.About = ui.AboutInfo{Version: appVersion(), SettingsDir: dir, JournalDir: filepath.Join(dir, "transfers")}
 	accounts, warning, err := store.OpenAccounts(dir, store.NewKeychain())
 	if err != nil {
 		return err
@@ -136,7 +137,7 @@ func run(forceSandbox bool, args []string) error {
 	}
 	conns := &connections{accounts: accounts, sandbox: sb}
 	defer conns.closeAll() // before the sandbox stops: its shutdown waits for open connections
-	qs := &queues{dir: filepath.Join(dir, "transfers"), clients: conns}
+	qs := &queues{dir: deps.About.JournalDir, clients: conns}
 	defer qs.closeAll() // before the clients close: queues stop their workers first
 	deps.Connect = conns.connect
 	deps.OpenQueue = qs.open

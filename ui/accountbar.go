@@ -77,7 +77,7 @@ func newAccountBar(dlg *dialogs, d Deps) *accountBar {
 }
 
 // addAction puts a button before "Accounts…".
-func (a *accountBar) addAction(btn *widget.Button) {
+func (a *accountBar) addAction(btn fyne.CanvasObject) {
 	a.actions.Objects = append([]fyne.CanvasObject{btn}, a.actions.Objects...)
 	a.actions.Refresh()
 }

@@ -215,7 +215,8 @@ func newBrowser() *browser {
 // filter, breadcrumbs and actions above the table, the status bar below,
 // and messages over the table.
 func (b *browser) layout() fyne.CanvasObject {
-	nav := container.NewHBox(b.path.back, b.path.fwd, b.path.up, b.path.refresh)
+	nav := container.NewHBox(withTip(b.path.back, "Back (Alt+Left)"), withTip(b.path.fwd, "Forward (Alt+Right)"),
+		withTip(b.path.up, "Up one folder (Alt+Up)"), withTip(b.path.refresh, "Refresh (F5)"))
 	filterBox := container.NewGridWrap(fyne.NewSize(200, b.filterEntry.MinSize().Height), b.filterEntry)
 	// The breadcrumbs get a row of their own: beside the actions they
 	// were squeezed to the bucket's name.
@@ -543,10 +544,10 @@ func (b *browser) toggleSort(col sortColumn) {
 func (b *browser) setStatus(msg string) { b.status.SetText(msg) }
 
 // addAction puts a button at the end of the toolbar row.
-func (b *browser) addAction(btn *widget.Button) { b.actions.Add(btn) }
+func (b *browser) addAction(btn fyne.CanvasObject) { b.actions.Add(btn) }
 
 // addActionFirst puts a button at the start of the toolbar row.
-func (b *browser) addActionFirst(btn *widget.Button) {
+func (b *browser) addActionFirst(btn fyne.CanvasObject) {
 	b.actions.Objects = append([]fyne.CanvasObject{btn}, b.actions.Objects...)
 	b.actions.Refresh()
 }

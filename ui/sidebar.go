@@ -309,7 +309,7 @@ type bucketLister interface {
 }
 
 // addBucketAction puts a button above the bucket list.
-func (s *sidebar) addBucketAction(btn *widget.Button) { s.bucketActions.Add(btn) }
+func (s *sidebar) addBucketAction(btn fyne.CanvasObject) { s.bucketActions.Add(btn) }
 
 // bucketCount is how many buckets the account has, as last listed.
 func (s *sidebar) bucketCount() int { return len(s.buckets) }
