@@ -164,6 +164,7 @@ func (w *Window) wire() {
 	}
 	b.onSubfolders = w.sidebar.setChildren
 	w.sidebar.onOpen = b.open
+	w.sidebar.onNoBuckets = b.noBuckets
 	v.onDownload = w.enqueue.downloadVersion
 	v.onShare = func(bucket string, ver store.Version) {
 		w.share.share(bucket, w.sidebar.visibility(bucket) == store.PublicRead, []shareTarget{{Key: ver.Key, VersionID: ver.VersionID}})
