@@ -230,12 +230,30 @@ func (p *versionPanel) createRow() fyne.CanvasObject {
 	return container.NewVBox(container.NewHBox(when, badge), container.NewBorder(nil, nil, nil, buttons, detail), lock)
 }
 
-// sameHumanTime reports whether version i's humanized time reads the same
-// as the one above or below it.
-func (p *versionPanel) sameHumanTime(i int) bool {
-	h := humanize.Time(p.versions[i].Modified)
-	return i > 0 && humanize.Time(p.versions[i-1].Modified) == h ||
-		i+1 < len(p.versions) && humanize.Time(p.versions[i+1].Modified) == h
+// exactMillis is a version's time when even its exact time to the second
+// reads as a neighbour's: B2 keeps milliseconds.
+const exactMillis = "2006-01-02 15:04:05.000 MST"
+
+// timeText is version i's time as precise as it takes to tell it from the
+// versions above and below: humanized ("2 minutes ago") when that differs,
+// else exact to the second, else to the millisecond. The exact sizes and
+// times choice starts from the second.
+func (p *versionPanel) timeText(i int) string {
+	same := func(format func(time.Time) string) bool {
+		s := format(p.versions[i].Modified)
+		return i > 0 && format(p.versions[i-1].Modified) == s ||
+			i+1 < len(p.versions) && format(p.versions[i+1].Modified) == s
+	}
+	layout := func(l string) func(time.Time) string {
+		return func(t time.Time) string { return t.Local().Format(l) }
+	}
+	switch {
+	case !p.exact && !same(humanize.Time):
+		return humanize.Time(p.versions[i].Modified)
+	case !same(layout(exactTime)):
+		return layout(exactTime)(p.versions[i].Modified)
+	}
+	return layout(exactMillis)(p.versions[i].Modified)
 }
 
 // Button order in a row.
@@ -264,15 +282,7 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 
 	exact := p.exact
-	switch {
-	case exact:
-		when.SetText(v.Modified.Local().Format("2006-01-02 15:04:05 MST"))
-	case p.sameHumanTime(i):
-		// "2 minutes ago" twice cannot tell two versions apart.
-		when.SetText(v.Modified.Local().Format(exactTime))
-	default:
-		when.SetText(humanize.Time(v.Modified))
-	}
+	when.SetText(p.timeText(i))
 	switch {
 	case v.DeleteMarker:
 		badge.SetText("deleted")
