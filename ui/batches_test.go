@@ -23,7 +23,7 @@ type recordingShell struct {
 }
 
 func (r *recordingShell) SendNotification(n *fyne.Notification) { r.notes = append(r.notes, *n) }
-func (r *recordingShell) SetSystemTrayMenu(m *fyne.Menu)         { r.tray = m }
+func (r *recordingShell) SetSystemTrayMenu(m *fyne.Menu)        { r.tray = m }
 
 // trayItems is the tray menu's items as labels.
 func (h *harness) trayItems(r *recordingShell) []string {
