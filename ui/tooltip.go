@@ -43,6 +43,7 @@ type tipHost struct {
 // goes away.
 func newTipHost(content fyne.CanvasObject) (obj fyne.CanvasObject, close func()) {
 	h := &tipHost{text: widget.NewLabel(""), bg: canvas.NewRectangle(color.Transparent)}
+	h.text.SizeName = theme.SizeNameCaptionText
 	h.bg.StrokeWidth = 1
 	h.box = container.NewStack(h.bg, h.text)
 	h.box.Hide()
@@ -61,8 +62,8 @@ func (h *tipHost) show(t *tipped, at fyne.Position) {
 	origin := d.AbsolutePositionForObject(h.layer)
 	h.text.SetText(t.tip)
 	// The theme's colours now: the person may have switched themes.
-	h.bg.FillColor = theme.Color(theme.ColorNameOverlayBackground)
-	h.bg.StrokeColor = theme.Color(theme.ColorNameInputBorder)
+	h.bg.FillColor = theme.Color(theme.ColorNameMenuBackground)
+	h.bg.StrokeColor = theme.Color(theme.ColorNameDisabled)
 	h.bg.CornerRadius = theme.InputRadiusSize()
 	h.bg.Refresh()
 	size := h.box.MinSize()
