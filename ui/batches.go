@@ -39,6 +39,9 @@ type batchWatch struct {
 
 	running bool
 	started time.Time
+	// pausedBefore holds the jobs that were paused when the batch began
+	// (say, brought back from the journal): they are not the batch's.
+	pausedBefore map[transfer.JobID]bool
 	// settled is each finished job's state as of the last batch's end:
 	// a job not there, or there with another state, belongs to the batch.
 	settled map[transfer.JobID]transfer.State
@@ -69,6 +72,12 @@ func (b *batchWatch) tick(s transfer.Snapshot) {
 	switch {
 	case busy && !b.running:
 		b.running, b.started = true, time.Now()
+		b.pausedBefore = map[transfer.JobID]bool{}
+		for _, j := range s.Jobs {
+			if j.State == transfer.Paused {
+				b.pausedBefore[j.ID] = true
+			}
+		}
 	case !busy && b.running:
 		b.running = false
 		if time.Since(b.started) >= b.minRun {
@@ -78,6 +87,8 @@ func (b *batchWatch) tick(s transfer.Snapshot) {
 		}
 	}
 	if !b.running {
+		// Rebuilt, not added to: jobs cleared from the list go.
+		b.settled = map[transfer.JobID]transfer.State{}
 		for _, j := range s.Jobs {
 			if j.State == transfer.Done || j.State == transfer.Failed || j.State == transfer.Canceled {
 				b.settled[j.ID] = j.State
@@ -88,7 +99,8 @@ func (b *batchWatch) tick(s transfer.Snapshot) {
 }
 
 // notice is the notification for the batch that just ended, or nil when
-// none of its jobs finished (all paused or canceled, say).
+// none of its jobs finished (all canceled, say) or the person paused some
+// of it: they are at the window, and the batch goes on when resumed.
 func (b *batchWatch) notice(s transfer.Snapshot) *fyne.Notification {
 	var done, failed []transfer.JobStatus
 	for _, j := range s.Jobs {
@@ -100,6 +112,10 @@ func (b *batchWatch) notice(s transfer.Snapshot) *fyne.Notification {
 			done = append(done, j)
 		case transfer.Failed:
 			failed = append(failed, j)
+		case transfer.Paused:
+			if !b.pausedBefore[j.ID] {
+				return nil
+			}
 		}
 	}
 	all := append(append([]transfer.JobStatus(nil), done...), failed...)

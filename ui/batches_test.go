@@ -75,7 +75,8 @@ func newShellHarness(t *testing.T, folder string, opts transfer.Options) (*harne
 func TestBatchOfUploadsNotifiesOnce(t *testing.T) {
 	folder := fmt.Sprintf("batch-%d/", time.Now().UnixNano())
 	opts := transfer.DefaultOptions()
-	opts.UploadLimit = 1 << 20 // about 4.5 s for the batch below
+	opts.UploadLimit = 1 << 20     // about 4.5 s for the batch below
+	opts.DownloadLimit = 256 << 10 // about 6 s for one of its files
 	h, q, shell := newShellHarness(t, folder, opts)
 	dir := t.TempDir()
 	here := Location{Bucket: pagingBucket, Prefix: folder}
@@ -117,6 +118,27 @@ func TestBatchOfUploadsNotifiesOnce(t *testing.T) {
 	time.Sleep(2 * tickEvery)
 	if n := get(h, func() int { return len(shell.notes) }); n != 1 {
 		t.Errorf("%d notifications, want 1", n)
+	}
+
+	// Downloading one of them (Ctrl+D to the chosen folder) is a batch
+	// of its own, with its own notification.
+	dest := t.TempDir()
+	h.ui(func() { fyne.CurrentApp().Preferences().SetString(prefDownloadDir, dest) })
+	h.eventually("the folder listed again", func() bool {
+		v := h.w.browser.view
+		return v.done && v.index(folder+"part-0.bin") >= 0 && h.w.browser.cancel == nil
+	})
+	h.tapRow("part-0.bin")
+	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyD)
+	allDone(t, q, 5)
+	h.eventually("the second notification", func() bool { return len(shell.notes) == 2 })
+	n = get(h, func() fyne.Notification { return shell.notes[1] })
+	want = fmt.Sprintf("1 file (%s) downloaded to %s.", humanize.Bytes(1536<<10), tildeHome(dest))
+	if n.Title != "Downloads finished" || n.Content != want {
+		t.Errorf("notification = %q: %q, want %q", n.Title, n.Content, want)
+	}
+	if st, err := os.Stat(filepath.Join(dest, "part-0.bin")); err != nil || st.Size() != 1536<<10 {
+		t.Errorf("the downloaded file: %v", err)
 	}
 }
 
@@ -174,6 +196,9 @@ func TestTrayPausesAndResumesTheQueue(t *testing.T) {
 		items := h.trayItems(shell)
 		return len(items) > 0 && items[0] == "1 transfer paused"
 	})
+	if n := get(h, func() int { return len(shell.notes) }); n != 0 {
+		t.Errorf("pausing the batch sent %d notifications", n)
+	}
 	before := q.Snapshot().Jobs[0].Done
 	time.Sleep(time.Second)
 	if after := q.Snapshot().Jobs[0].Done; after != before {
@@ -186,5 +211,10 @@ func TestTrayPausesAndResumesTheQueue(t *testing.T) {
 	allDone(t, q, 1)
 	if got := strings.Join(recursiveKeys(t, folder), ","); got != "slow.bin" {
 		t.Errorf("after Resume all the bucket holds %q", got)
+	}
+	// The resumed batch ran its few seconds: it ends with one notification.
+	h.eventually("the notification", func() bool { return len(shell.notes) == 1 })
+	if n := get(h, func() fyne.Notification { return shell.notes[0] }); !strings.HasPrefix(n.Content, "1 file (1.6 MB) uploaded to b2://") {
+		t.Errorf("notification = %q", n.Content)
 	}
 }
