@@ -85,7 +85,9 @@ func TestBatchOfUploadsNotifiesOnce(t *testing.T) {
 	writeFile(t, quick, 10)
 	h.ui(func() { h.w.enqueue.upload([]string{quick}, here) })
 	allDone(t, q, 1)
-	time.Sleep(2 * tickEvery) // the panel's next ticks
+	// The panel has seen the queue idle once it says so: the quick batch
+	// is over, and the next one is a batch of its own.
+	h.waitSee("1 done")
 	if n := get(h, func() int { return len(shell.notes) }); n != 0 {
 		t.Fatalf("a quick upload sent %d notifications", n)
 	}
