@@ -29,9 +29,11 @@ type Remote interface {
 	MultipartUploads(ctx context.Context, bucket, prefix string) ([]store.MultipartUpload, error)
 	// Head describes one version of an object ("" = the current one).
 	Head(ctx context.Context, bucket, key, versionID string) (store.ObjectInfo, error)
-	// GetRange opens length bytes at offset of one version (length < 0: to
-	// the end). A body broken mid-way fails with an error, never io.EOF.
-	GetRange(ctx context.Context, bucket, key, versionID string, offset, length int64) (io.ReadCloser, error)
+	// Open opens length bytes at offset of one version (length < 0: to the
+	// end; never 0) and describes the version it reads as Head would, with
+	// the whole file's size. A body broken mid-way fails with an error,
+	// never io.EOF.
+	Open(ctx context.Context, bucket, key, versionID string, offset, length int64) (store.ObjectInfo, io.ReadCloser, error)
 	// Copy copies an object inside the bucket in one request (up to 5 GB).
 	Copy(ctx context.Context, bucket, srcKey, dstKey string, o store.CopyOptions) (store.Object, error)
 	// StartCopy starts the multipart upload of a large copy of src, with
