@@ -177,8 +177,8 @@ func (p *Proxy) sseC(r *http.Request, rec *Request) (func(*http.Response) *refus
 }
 
 // copySourceCheck checks the key a copy presents for its source version,
-// named by x-amz-copy-source (bucket/key?versionId=...). A copy of the
-// current version (no versionId) is not checked: Haul always names one.
+// named by x-amz-copy-source (bucket/key?versionId=...); without a
+// versionId, for the version written last (see remember).
 func (p *Proxy) copySourceCheck(r *http.Request, given string) *refusal {
 	raw := strings.TrimPrefix(r.Header.Get("X-Amz-Copy-Source"), "/")
 	path, query, _ := strings.Cut(raw, "?")
@@ -188,9 +188,6 @@ func (p *Proxy) copySourceCheck(r *http.Request, given string) *refusal {
 	}
 	q, _ := url.ParseQuery(query)
 	version := q.Get("versionId")
-	if version == "" {
-		return nil
-	}
 	bucket, key := splitPath("/" + path)
 	p.mu.Lock()
 	stored := p.ssec.versions[versionRef(bucket, key, version)]
@@ -198,16 +195,20 @@ func (p *Proxy) copySourceCheck(r *http.Request, given string) *refusal {
 	return readCheck(stored, given)
 }
 
-// remember notes the key MD5 ("" for none) a version was stored with.
+// remember notes the key MD5 ("" for none) a version was stored with,
+// under its version ID and as the current version (ID ""), which a copy
+// source without a versionId reads. Deleting versions is not followed: the
+// proxy's idea of the current version may then be stale.
 func (p *Proxy) remember(bucket, key, version, sum string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	ref := versionRef(bucket, key, version)
-	if sum == "" {
-		delete(p.ssec.versions, ref)
-		return
+	for _, ref := range []string{versionRef(bucket, key, version), versionRef(bucket, key, "")} {
+		if sum == "" {
+			delete(p.ssec.versions, ref)
+		} else {
+			p.ssec.versions[ref] = sum
+		}
 	}
-	p.ssec.versions[ref] = sum
 }
 
 // echo adds the SSE-C answer headers of a request made with key MD5 sum.
