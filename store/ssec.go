@@ -102,6 +102,16 @@ func (c *Client) ResumeEncrypted(bucket, key, uploadID, name string) error {
 	return nil
 }
 
+// stillKept reports whether the ring still holds k (a key the person
+// deleted must stop opening files at once).
+func (c *Client) stillKept(k CustomerKey) bool {
+	if c.keys == nil {
+		return false
+	}
+	kept, err := c.keys.CustomerKey(k.Name)
+	return err == nil && kept.MD5 == k.MD5
+}
+
 // withReadKey runs try, a read of one version of a file, with the key
 // that opens it: the one remembered for that version first, then none,
 // then each key of the ring. A file stored with SSE-C answers 400 to a
@@ -113,6 +123,9 @@ func (c *Client) ResumeEncrypted(bucket, key, uploadID, name string) error {
 func (c *Client) withReadKey(op string, ref objectRef, try func(k *CustomerKey) (alsoVersion string, err error)) (*CustomerKey, error) {
 	var candidates []*CustomerKey
 	remembered, known := c.memo.file(ref)
+	if known && !c.stillKept(remembered) {
+		known = false // deleted since: the file must not open with it
+	}
 	if known {
 		candidates = append(candidates, &remembered)
 	}

@@ -270,3 +270,27 @@ func TestParseCustomerKey(t *testing.T) {
 		}
 	}
 }
+
+// TestDeletedKeyStopsOpening reads a file with its key, then deletes the
+// key from the ring: the client, which remembered which key opened the
+// file, must not use it again.
+func TestDeletedKeyStopsOpening(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	k := newTestKey(t, "gone soon")
+	ring := &testRing{keys: []CustomerKey{k}}
+	c := e.client(t, Config{Keys: ring})
+	mustCreate(t, c, "haul-ssec-forget", Private)
+	if _, err := c.Put(ctx, PutInput{Bucket: "haul-ssec-forget", Key: "f", Body: strings.NewReader("x"), CustomerKey: k.Name}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Head(ctx, "haul-ssec-forget", "f", ""); err != nil {
+		t.Fatal(err)
+	}
+	ring.mu.Lock()
+	ring.keys = nil
+	ring.mu.Unlock()
+	if _, err := c.Head(ctx, "haul-ssec-forget", "f", ""); !errors.Is(err, ErrKeyMissing) {
+		t.Fatalf("Head after the key was deleted: %v, want ErrKeyMissing", err)
+	}
+}
