@@ -223,6 +223,11 @@ func TestUploadWithKeyThenDownload(t *testing.T) {
 	h.press(fyne.KeyModifierAlt, fyne.KeyReturn)
 	h.waitSee("SSE-C: encrypted with your key “Vault”")
 	h.press(0, fyne.KeyEscape)
+	h.waitFor("the properties closed", func() bool { return !h.dialogUp() })
+	// A share link would not open the file: Share says so instead.
+	h.tapButton("Share")
+	h.waitSee("B2 cannot serve it through a plain link")
+	h.press(0, fyne.KeyEscape)
 
 }
 
@@ -276,4 +281,6 @@ func TestMissingKeySaysWhatToDo(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dest, "secret.txt")); err == nil {
 		t.Error("a file was written without the key")
 	}
+	h.tapButton("Share")
+	h.waitSee("B2 cannot serve it through a plain link")
 }
