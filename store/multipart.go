@@ -242,6 +242,7 @@ func (c *Client) CompleteMultipart(ctx context.Context, bucket, key, uploadID st
 	if err != nil {
 		return Object{}, wrapErr(op, bucket, key, err)
 	}
+	c.memo.forgetUpload(uploadID)
 	return Object{Key: key, ETag: aws.ToString(out.ETag), Size: size, Modified: time.Now()}, nil
 }
 
@@ -255,6 +256,7 @@ func (c *Client) AbortMultipart(ctx context.Context, bucket, key, uploadID strin
 		UploadId: aws.String(uploadID),
 	})
 	if err == nil {
+		c.memo.forgetUpload(uploadID)
 		return nil
 	}
 	err = wrapErr("abort upload", bucket, key, err)

@@ -63,6 +63,12 @@ func (m *keyMemo) rememberUpload(id string, k CustomerKey) {
 	m.uploads[id] = k
 }
 
+func (m *keyMemo) forgetUpload(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.uploads, id)
+}
+
 // sseHeaders are the three SSE-C header values for k: the algorithm, the
 // key in base64 and its MD5 in base64.
 func sseHeaders(k CustomerKey) (algorithm, key, md5 *string) {
