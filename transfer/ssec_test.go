@@ -42,9 +42,9 @@ func keyedClient(t *testing.T, e *env, ring store.KeyRing) *store.Client {
 // TestCustomerKeyUploadResumesAndDownloads uploads a file in parts with a
 // customer key, stops the queue half-way, and resumes in a new queue on a
 // new client (a later run): the parts go on with the key found again by
-// name, the download verifies, a copy keeps the key, a client without the
-// key is refused with ErrKeyMissing, and no file of the journal ever held
-// the key.
+// name, the download verifies, a copy in parts stopped and resumed the
+// same way keeps the key, a client without the key is refused with
+// ErrKeyMissing, and no file of the journal ever held the key.
 func TestCustomerKeyUploadResumesAndDownloads(t *testing.T) {
 	e := newEnv(t)
 	key, err := store.NewCustomerKey("vault")
@@ -94,11 +94,47 @@ func TestCustomerKeyUploadResumesAndDownloads(t *testing.T) {
 		t.Fatalf("downloaded SHA-256 %s, want %s", got, sum)
 	}
 
-	cid, err := q.AddCopy(CopyRequest{Bucket: e.bucket, SrcKey: "f.bin", DstKey: "copy.bin"})
+	// A copy in parts, stopped half-way and resumed by a later run: the
+	// parts read and write with the source's key.
+	copyOpts := testOptions(t)
+	copyOpts.CopyThreshold, copyOpts.CopyPartSize = testPart, testPart
+	cq, warn, err := NewQueue(keyedClient(t, e, ring), copyOpts)
+	if err != nil || warn != nil {
+		t.Fatal(err, warn)
+	}
+	release = stallAfter(t, e.proxy, "UploadPartCopy", 2)
+	cid, err := cq.AddCopy(CopyRequest{Bucket: e.bucket, SrcKey: "f.bin", DstKey: "copy.bin"})
 	must(t, err)
-	waitDone(t, q, cid)
+	poll(t, "two copied parts", func() bool {
+		cq.mu.Lock()
+		defer cq.mu.Unlock()
+		return len(cq.byID[cid].cp.Parts) >= 2
+	})
+	must(t, cq.Pause(cid))
+	wait(t, cq, cid)
+	release()
+	must(t, cq.Close())
+	later := e.queueOn(t, keyedClient(t, e, ring), copyOpts)
+	must(t, later.Resume(cid))
+	waitDone(t, later, cid)
 	if got, err := c.Head(context.Background(), e.bucket, "copy.bin", ""); err != nil || got.CustomerKey != "vault" {
 		t.Fatalf("copy: %+v, %v", got, err)
+	}
+	if got := objectSHA256(t, c, e.bucket, "copy.bin"); got != sum {
+		t.Fatalf("the copy's SHA-256 is %s, want %s", got, sum)
+	}
+	copied := 0
+	for _, r := range e.proxy.Requests() {
+		if r.Op == "UploadPartCopy" && r.Status < 300 {
+			copied++
+			if r.Header.Get("X-Amz-Copy-Source-Server-Side-Encryption-Customer-Key-Md5") != key.MD5 ||
+				r.Header.Get("X-Amz-Server-Side-Encryption-Customer-Key-Md5") != key.MD5 {
+				t.Errorf("copy part %d went without the key", r.PartNumber)
+			}
+		}
+	}
+	if copied != 5 {
+		t.Errorf("%d parts copied, want 5 (each once)", copied)
 	}
 
 	// A queue whose client has no key: the download fails with the kind
