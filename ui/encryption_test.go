@@ -171,8 +171,8 @@ func TestEncryptionKeysDialog(t *testing.T) {
 
 // TestUploadWithKeyThenDownload drops a file while the account's default
 // key is chosen: B2 (the proxy) stores it with the key, the window
-// downloads it back and its properties name the key. A window whose
-// account does not hold the key says so in a sentence.
+// downloads it back, its properties name the key and Share refuses it.
+// Choosing no key beside the button uploads the next file without one.
 func TestUploadWithKeyThenDownload(t *testing.T) {
 	book := openKeyBook(t)
 	acct := testSandbox.Account().ID
@@ -228,6 +228,17 @@ func TestUploadWithKeyThenDownload(t *testing.T) {
 	h.tapButton("Share")
 	h.waitSee("B2 cannot serve it through a plain link")
 	h.press(0, fyne.KeyEscape)
+	h.waitFor("the share dialog closed", func() bool { return !h.dialogUp() })
+
+	// The next upload without a key, chosen beside the button.
+	h.choose(uploadKeyLabel("Vault"), noCustomerKey)
+	open := filepath.Join(t.TempDir(), "open.txt")
+	writeFile(t, open, 100)
+	h.ui(func() { h.w.dropped(fyne.NewPos(5, 5), []fyne.URI{storage.NewFileURI(open)}) })
+	allDone(t, q, 3)
+	if info, err := plain.Head(context.Background(), bucket, "open.txt", ""); err != nil || info.SSECustomer {
+		t.Fatalf("the upload without a key: %+v, %v", info, err)
+	}
 
 }
 
