@@ -240,7 +240,9 @@ func (k *encryptionKeys) keep(key store.CustomerKey, reveal bool) {
 				k.dlg.showError(errors.New(capitalize(Sentence(err))))
 				return
 			}
-			k.changed(true) // the first key becomes the default
+			// The account's first key becomes its default, and the choice
+			// for uploads follows; a later key leaves the choice alone.
+			k.changed(len(book.CustomerKeyRefs(id)) == 1)
 			if reveal {
 				k.showOnce(key)
 			}
