@@ -24,9 +24,11 @@ type ObjectInfo struct {
 	Metadata map[string]string
 	// SSE is the server-side encryption: "AES256" (B2-managed keys),
 	// "aws:kms", or "" for none. SSECustomer is true for SSE-C, whose
-	// files can only be read with the customer's key.
+	// files can only be read with the customer's key; CustomerKey is then
+	// the name of the account's key that opened it.
 	SSE         string
 	SSECustomer bool
+	CustomerKey string
 	// PartsCount is the number of parts of a multipart upload when it is
 	// known, else 0. It comes from the x-amz-mp-parts-count header when the
 	// server sends one, else from the "-N" suffix of the ETag.
@@ -37,17 +39,30 @@ type ObjectInfo struct {
 // file without downloading it: one HeadObject request, billed by B2 as a
 // class B transaction. versionID "" means the current version. A missing
 // key or version is ErrNotFound (a HEAD answer has no body, so a missing
-// bucket is ErrNotFound too).
+// bucket is ErrNotFound too). A file stored with a customer key (SSE-C) is
+// read with the account's key that opens it (see KeyRing); when none does,
+// the error matches ErrKeyMissing.
 func (c *Client) Head(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
-	req := &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
-	if versionID != "" {
-		req.VersionId = aws.String(versionID)
-	}
-	out, err := c.s3.HeadObject(ctx, req)
+	var out *s3.HeadObjectOutput
+	k, err := c.withReadKey("stat", objectRef{bucket, key, versionID}, func(k *CustomerKey) (string, error) {
+		req := &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+		if versionID != "" {
+			req.VersionId = aws.String(versionID)
+		}
+		if k != nil {
+			req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = sseHeaders(*k)
+		}
+		var err error
+		out, err = c.s3.HeadObject(ctx, req)
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.VersionId), nil
+	})
 	if err != nil {
-		return ObjectInfo{}, wrapErr("stat", bucket, key, err)
+		return ObjectInfo{}, err
 	}
-	return describe(key, versionHeaders{
+	return describe(key, k, versionHeaders{
 		etag: out.ETag, size: out.ContentLength, modified: out.LastModified, version: out.VersionId,
 		contentType: out.ContentType, sse: string(out.ServerSideEncryption),
 		sseCustomer: out.SSECustomerAlgorithm, parts: out.PartsCount, metadata: out.Metadata,
@@ -65,8 +80,9 @@ type versionHeaders struct {
 	metadata                                map[string]string
 }
 
-// describe turns an answer's headers into an ObjectInfo.
-func describe(key string, h versionHeaders) ObjectInfo {
+// describe turns an answer's headers into an ObjectInfo; k is the customer
+// key that opened the file, nil for none.
+func describe(key string, k *CustomerKey, h versionHeaders) ObjectInfo {
 	info := ObjectInfo{
 		Object: Object{
 			Key:      key,
@@ -79,6 +95,9 @@ func describe(key string, h versionHeaders) ObjectInfo {
 		SSE:         h.sse,
 		SSECustomer: aws.ToString(h.sseCustomer) != "",
 		PartsCount:  aws.ToInt32(h.parts),
+	}
+	if k != nil {
+		info.SSECustomer, info.CustomerKey = true, k.Name
 	}
 	if len(h.metadata) > 0 {
 		info.Metadata = make(map[string]string, len(h.metadata))
@@ -120,6 +139,7 @@ func partsFromETag(etag string) int32 {
 // breaks while the body is read, Read returns an *Error (ErrUnreachable,
 // or ErrCanceled when ctx ended) and the caller asks again for the rest of
 // the range. The body's Read never reports a broken transfer as io.EOF.
+// An SSE-C file is read with its key, as Head finds it.
 func (c *Client) GetRange(ctx context.Context, bucket, key, versionID string, offset, length int64) (io.ReadCloser, error) {
 	if length == 0 {
 		if offset < 0 {
@@ -144,23 +164,34 @@ func (c *Client) Open(ctx context.Context, bucket, key, versionID string, offset
 	if length == 0 {
 		return ObjectInfo{}, nil, &Error{Op: op, Bucket: bucket, Key: key, Kind: ErrOther, Message: "an empty range"}
 	}
-	req := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
-	if versionID != "" {
-		req.VersionId = aws.String(versionID)
-	}
-	// The whole file goes without a Range header: "bytes=0-" would be
-	// refused (416) for an empty file.
-	switch {
-	case length > 0:
-		req.Range = aws.String("bytes=" + strconv.FormatInt(offset, 10) + "-" + strconv.FormatInt(offset+length-1, 10))
-	case offset > 0:
-		req.Range = aws.String("bytes=" + strconv.FormatInt(offset, 10) + "-")
-	}
-	out, err := c.s3.GetObject(ctx, req)
+	var out *s3.GetObjectOutput
+	k, err := c.withReadKey(op, objectRef{bucket, key, versionID}, func(k *CustomerKey) (string, error) {
+		req := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+		if versionID != "" {
+			req.VersionId = aws.String(versionID)
+		}
+		if k != nil {
+			req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = sseHeaders(*k)
+		}
+		// The whole file goes without a Range header: "bytes=0-" would be
+		// refused (416) for an empty file.
+		switch {
+		case length > 0:
+			req.Range = aws.String("bytes=" + strconv.FormatInt(offset, 10) + "-" + strconv.FormatInt(offset+length-1, 10))
+		case offset > 0:
+			req.Range = aws.String("bytes=" + strconv.FormatInt(offset, 10) + "-")
+		}
+		var err error
+		out, err = c.s3.GetObject(ctx, req)
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.VersionId), nil
+	})
 	if err != nil {
-		return ObjectInfo{}, nil, wrapErr(op, bucket, key, err)
+		return ObjectInfo{}, nil, err
 	}
-	info := describe(key, versionHeaders{
+	info := describe(key, k, versionHeaders{
 		etag: out.ETag, size: out.ContentLength, modified: out.LastModified, version: out.VersionId,
 		contentType: out.ContentType, sse: string(out.ServerSideEncryption),
 		sseCustomer: out.SSECustomerAlgorithm, parts: out.PartsCount, metadata: out.Metadata,

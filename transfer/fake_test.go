@@ -108,6 +108,8 @@ func (m *memRemote) UploadPart(context.Context, string, string, string, int32, i
 	return "", errNoUploads
 }
 
+func (m *memRemote) ResumeEncrypted(string, string, string, string) error { return nil }
+
 func (m *memRemote) ListParts(context.Context, string, string, string) ([]store.Part, error) {
 	return nil, errNoUploads
 }

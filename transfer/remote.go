@@ -18,6 +18,9 @@ type Remote interface {
 	CreateMultipart(ctx context.Context, bucket, key string, o store.UploadOptions) (string, error)
 	// UploadPart sends one part, seeking body back to retry; md5sum is raw.
 	UploadPart(ctx context.Context, bucket, key, uploadID string, number int32, body io.ReadSeeker, size int64, md5sum []byte) (string, error)
+	// ResumeEncrypted names the customer key of an upload started in an
+	// earlier run, which every part must carry again.
+	ResumeEncrypted(bucket, key, uploadID, customerKey string) error
 	// ListParts returns the parts the server holds, sorted by number; a
 	// missing upload is store.ErrNotFound.
 	ListParts(ctx context.Context, bucket, key, uploadID string) ([]store.Part, error)

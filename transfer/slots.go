@@ -56,6 +56,11 @@ func (r budgeted) UploadPart(ctx context.Context, bucket, key, uploadID string, 
 	})
 }
 
+// ResumeEncrypted makes no request: it holds no slot.
+func (r budgeted) ResumeEncrypted(bucket, key, uploadID, customerKey string) error {
+	return r.r.ResumeEncrypted(bucket, key, uploadID, customerKey)
+}
+
 func (r budgeted) ListParts(ctx context.Context, bucket, key, uploadID string) ([]store.Part, error) {
 	return call(r, ctx, func() ([]store.Part, error) { return r.r.ListParts(ctx, bucket, key, uploadID) })
 }
