@@ -110,6 +110,7 @@ func run(forceSandbox bool, args []string) error {
 		deps.Notices = append(deps.Notices, ui.Sentence(warning))
 	}
 	deps.Accounts = accounts
+	deps.Keys = accounts
 	if notice := addEnvAccount(accounts); notice != "" {
 		deps.Notices = append(deps.Notices, notice)
 	}

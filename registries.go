@@ -39,7 +39,9 @@ func (c *connections) connect(_ context.Context, acct store.Account) (ui.Remote,
 		}
 		secret = s
 	}
-	client, err := store.NewClient(acct.ClientConfig(secret))
+	cfg := acct.ClientConfig(secret)
+	cfg.Keys = c.accounts.KeyRing(acct.ID)
+	client, err := store.NewClient(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 	"time"
@@ -122,17 +123,25 @@ func (h *haul) uploadPaths(b *testing.B, paths []string, bucket, prefix string) 
 }
 
 // download downloads key into dir, as the browser's download does.
-func (h *haul) download(b *testing.B, bucket, key, dir string) {
+func (h *haul) download(b *testing.B, req transfer.DownloadRequest) {
 	b.Helper()
-	reqs, rejected, err := transfer.PlanDownload(context.Background(), h.c, bucket, key, dir)
-	if err != nil || len(rejected) != 0 || len(reqs) != 1 {
-		b.Fatalf("PlanDownload: %d requests, rejected %v, %v", len(reqs), rejected, err)
-	}
-	id, err := h.q.AddDownload(reqs[0])
+	id, err := h.q.AddDownload(req)
 	if err != nil {
 		b.Fatalf("AddDownload: %v", err)
 	}
 	waitAll(b, h.q, []transfer.JobID{id})
+}
+
+// listed is the download request the window makes for key when a person
+// downloads it from the folder they are looking at: from the listing's
+// entry (name and size), without asking the server about it again.
+func (h *haul) listed(b *testing.B, bucket, key, dir string) transfer.DownloadRequest {
+	b.Helper()
+	page, err := h.c.List(context.Background(), store.ListInput{Bucket: bucket, Prefix: key})
+	if err != nil || len(page.Objects) != 1 || page.Objects[0].Key != key {
+		b.Fatalf("List %s: %+v, %v", key, page.Objects, err)
+	}
+	return transfer.DownloadRequest{Bucket: bucket, Key: key, Local: filepath.Join(dir, path.Base(key)), Size: page.Objects[0].Size}
 }
 
 // waitAll polls the queue's snapshot every 10 ms, as the transfers panel

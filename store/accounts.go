@@ -35,6 +35,8 @@ type Accounts struct {
 	// keychain call runs, and for the whole run when it failed.
 	mem     map[string]memSecret
 	problem error
+	// keys caches customer keys read from the keychain, by keychain ID.
+	keys map[string]CustomerKey
 }
 
 type memSecret struct {
@@ -63,7 +65,7 @@ func OpenAccounts(dir string, kc *Keychain) (a *Accounts, warning, err error) {
 	if kc == nil {
 		kc = NewKeychain()
 	}
-	return &Accounts{dir: dir, kc: kc, settings: s, mem: map[string]memSecret{}}, warning, nil
+	return &Accounts{dir: dir, kc: kc, settings: s, mem: map[string]memSecret{}, keys: map[string]CustomerKey{}}, warning, nil
 }
 
 // Dir is the config folder the settings file lives in.

@@ -43,6 +43,10 @@ type Config struct {
 	MaxBackoff  time.Duration
 	// HTTPClient replaces the tuned default transport (tests only).
 	HTTPClient *http.Client
+	// Keys are the account's customer keys (SSE-C): uploads name one to be
+	// encrypted with it, and reads find the one a file needs. Nil means
+	// none.
+	Keys KeyRing
 }
 
 // Client runs remote operations for one account. It is safe for concurrent
@@ -54,6 +58,8 @@ type Client struct {
 	endpoint *url.URL
 	region   string
 	keyID    string
+	keys     KeyRing
+	memo     *keyMemo
 }
 
 // NewClient builds a client configured for B2's S3-compatible API:
@@ -106,6 +112,8 @@ func NewClient(cfg Config) (*Client, error) {
 		endpoint: u,
 		region:   cfg.Region,
 		keyID:    cfg.KeyID,
+		keys:     cfg.Keys,
+		memo:     &keyMemo{},
 	}, nil
 }
 

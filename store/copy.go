@@ -72,9 +72,11 @@ type CopyOptions struct {
 // own key states them explicitly (MetadataDirective REPLACE with the
 // source version's values), because S3 servers such as versitygw refuse a
 // plain copy of an object onto itself. UploadPartCopy carries no metadata,
-// so a large copy sets it when it starts the upload. SSE-C files cannot be
-// copied without their key and are refused with ErrUnsupported. Copying
-// onto an existing key adds a version; the old ones stay.
+// so a large copy sets it when it starts the upload. A file stored with a
+// customer key (SSE-C) is read with the account's key that opens it and
+// the copy is encrypted with the same key; when no key opens it the error
+// matches ErrKeyMissing. Copying onto an existing key adds a version; the
+// old ones stay.
 func (c *Client) Copy(ctx context.Context, bucket, srcKey, dstKey string, o CopyOptions) (Object, error) {
 	const op = "copy"
 	if err := ValidateKey(dstKey); err != nil {
@@ -83,10 +85,6 @@ func (c *Client) Copy(ctx context.Context, bucket, srcKey, dstKey string, o Copy
 	src, err := c.Head(ctx, bucket, srcKey, o.SrcVersionID)
 	if err != nil {
 		return Object{}, err
-	}
-	if src.SSECustomer {
-		return Object{}, &Error{Op: op, Bucket: bucket, Key: srcKey, Kind: ErrUnsupported,
-			Message: "the file is encrypted with a customer key (SSE-C), which Haul does not hold"}
 	}
 	contentType, meta := src.ContentType, src.Metadata
 	if o.ReplaceMeta {
@@ -108,7 +106,15 @@ func (c *Client) Copy(ctx context.Context, bucket, srcKey, dstKey string, o Copy
 			req.ContentType = aws.String(contentType)
 			req.Metadata = meta
 		}
-		if src.SSE == string(types.ServerSideEncryptionAes256) {
+		ck, err := c.namedKey(op, bucket, srcKey, src.CustomerKey)
+		if err != nil {
+			return Object{}, err
+		}
+		switch {
+		case ck != nil:
+			req.CopySourceSSECustomerAlgorithm, req.CopySourceSSECustomerKey, req.CopySourceSSECustomerKeyMD5 = sseHeaders(*ck)
+			req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = sseHeaders(*ck)
+		case src.SSE == string(types.ServerSideEncryptionAes256):
 			req.ServerSideEncryption = types.ServerSideEncryptionAes256
 		}
 		out, err := c.s3.CopyObject(ctx, req)
@@ -165,26 +171,36 @@ func CopyPartSize(size, want int64) int64 {
 // StartCopy starts the multipart upload of a large copy of src onto dstKey:
 // it carries the content type, metadata and B2-managed encryption that the
 // copy should have (the source's unless replaced), because UploadPartCopy
-// carries none.
+// carries none. A source opened with a customer key (src.CustomerKey) makes
+// a copy encrypted with the same key.
 func (c *Client) StartCopy(ctx context.Context, bucket, dstKey string, src ObjectInfo) (uploadID string, err error) {
 	return c.CreateMultipart(ctx, bucket, dstKey, UploadOptions{
 		ContentType: src.ContentType, Metadata: src.Metadata,
-		SSE: src.SSE == string(types.ServerSideEncryptionAes256),
+		SSE:         src.CustomerKey == "" && src.SSE == string(types.ServerSideEncryptionAes256),
+		CustomerKey: src.CustomerKey,
 	})
 }
 
 // CopyPart copies bytes [first, first+length) of one version of srcKey as
 // part number of the multipart upload uploadID of dstKey, inside B2: no
-// data passes through Haul. A vanished source version is ErrNotFound.
+// data passes through Haul. A vanished source version is ErrNotFound. An
+// upload encrypted with a customer key (StartCopy of an SSE-C source, or
+// ResumeEncrypted) reads the source with that key and writes the part
+// with it.
 func (c *Client) CopyPart(ctx context.Context, bucket, dstKey, uploadID string, number int32, srcKey, srcVersionID string, first, length int64) (Part, error) {
-	out, err := c.s3.UploadPartCopy(ctx, &s3.UploadPartCopyInput{
+	req := &s3.UploadPartCopyInput{
 		Bucket:          aws.String(bucket),
 		Key:             aws.String(dstKey),
 		UploadId:        aws.String(uploadID),
 		PartNumber:      aws.Int32(number),
 		CopySource:      aws.String(copySource(bucket, srcKey, srcVersionID)),
 		CopySourceRange: aws.String("bytes=" + strconv.FormatInt(first, 10) + "-" + strconv.FormatInt(first+length-1, 10)),
-	})
+	}
+	if k, ok := c.memo.upload(uploadID); ok {
+		req.CopySourceSSECustomerAlgorithm, req.CopySourceSSECustomerKey, req.CopySourceSSECustomerKeyMD5 = sseHeaders(k)
+		req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = sseHeaders(k)
+	}
+	out, err := c.s3.UploadPartCopy(ctx, req)
 	if err != nil {
 		return Part{}, wrapErr("copy part "+strconv.Itoa(int(number)), bucket, dstKey, err)
 	}

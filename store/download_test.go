@@ -318,3 +318,47 @@ func TestPartsFromETag(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenDescribesTheVersion: the first range of a download says what Head
+// would (ETag, version, whole size, metadata), so a download needs no HEAD
+// before it; a whole-file Open says the same.
+func TestOpenDescribesTheVersion(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const bucket, key = "haul-open", "docs/report.pdf"
+	mustCreate(t, e.c, bucket, Private)
+	body := randomData(7, 100_000)
+	modified := time.Date(2024, 3, 1, 9, 30, 0, 0, time.UTC)
+	if _, err := e.c.Put(ctx, PutInput{Bucket: bucket, Key: key, Body: bytes.NewReader(body), Modified: modified}); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	head, err := e.c.Head(ctx, bucket, key, "")
+	if err != nil {
+		t.Fatalf("Head: %v", err)
+	}
+	for _, r := range []struct{ off, n int64 }{{0, 4096}, {50_000, 10}, {0, -1}, {99_990, -1}} {
+		info, rc, err := e.c.Open(ctx, bucket, key, "", r.off, r.n)
+		if err != nil {
+			t.Fatalf("Open(%d, %d): %v", r.off, r.n, err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("read Open(%d, %d): %v", r.off, r.n, err)
+		}
+		end := int64(len(body))
+		if r.n > 0 {
+			end = r.off + r.n
+		}
+		if !bytes.Equal(got, body[r.off:end]) {
+			t.Errorf("Open(%d, %d) read %d bytes, not the file's %d..%d", r.off, r.n, len(got), r.off, end)
+		}
+		if info.Size != head.Size || info.ETag != head.ETag || info.VersionID != head.VersionID ||
+			info.ContentType != head.ContentType || info.Metadata[MetaModified] != head.Metadata[MetaModified] {
+			t.Errorf("Open(%d, %d) describes %+v, Head %+v", r.off, r.n, info, head)
+		}
+	}
+	if _, _, err := e.c.Open(ctx, bucket, "missing", "", 0, 10); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Open of a missing key: %v, want ErrNotFound", err)
+	}
+}

@@ -291,6 +291,8 @@ func runRealKeychainScenario(t *testing.T) {
 		t.Fatalf("helper read %q, want %q", got, want)
 	}
 
+	checkCustomerKeyInKeychain(t, dir, kc, acct.ID)
+
 	if err := accts.Remove(acct.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,9 @@ type UploadOptions struct {
 	// SSE asks B2 to encrypt the file at rest with keys it manages
 	// (x-amz-server-side-encryption: AES256).
 	SSE bool
+	// CustomerKey names the account's key to encrypt the file with
+	// (SSE-C) instead of SSE; every part is then sent with it.
+	CustomerKey string
 	// Metadata is extra user metadata (x-amz-meta-<key>, keys stored
 	// lower-case); Modified overrides a src_last_modified_millis entry.
 	// Names hold ASCII letters, digits, '-', '_' and '.', values printable
@@ -69,6 +72,10 @@ func (c *Client) CreateMultipart(ctx context.Context, bucket, key string, o Uplo
 	if err != nil {
 		return "", &Error{Op: op, Bucket: bucket, Key: key, Kind: ErrInvalidName, Message: err.Error(), Err: err}
 	}
+	ck, err := c.namedKey(op, bucket, key, o.CustomerKey)
+	if err != nil {
+		return "", err
+	}
 	ct := o.ContentType
 	if ct == "" {
 		ct = ContentTypeOf(key)
@@ -79,17 +86,24 @@ func (c *Client) CreateMultipart(ctx context.Context, bucket, key string, o Uplo
 		ContentType: aws.String(ct),
 		Metadata:    meta,
 	}
-	if o.SSE {
+	switch {
+	case ck != nil:
+		req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = sseHeaders(*ck)
+	case o.SSE:
 		req.ServerSideEncryption = types.ServerSideEncryptionAes256
 	}
 	out, err := c.s3.CreateMultipartUpload(ctx, req)
 	if err != nil {
 		return "", wrapErr(op, bucket, key, err)
 	}
-	if aws.ToString(out.UploadId) == "" {
+	id := aws.ToString(out.UploadId)
+	if id == "" {
 		return "", &Error{Op: op, Bucket: bucket, Key: key, Kind: ErrServer, Message: "the server returned no upload ID"}
 	}
-	return aws.ToString(out.UploadId), nil
+	if ck != nil {
+		c.memo.rememberUpload(id, *ck)
+	}
+	return id, nil
 }
 
 // UploadPart sends part number (1..MaxPartCount) of an upload: size bytes
@@ -101,7 +115,9 @@ func (c *Client) CreateMultipart(ctx context.Context, bucket, key string, o Uplo
 // the body is read once, to send it (see unsignedPayload); over plain http
 // (loopback only) twice, once to sign it. Sending a part
 // number again replaces that part. It returns the part's ETag, quoted, for
-// CompleteMultipart. Safe for concurrent use, one call per part.
+// CompleteMultipart. An upload encrypted with a customer key (started by
+// CreateMultipart, or named by ResumeEncrypted) sends each part with it.
+// Safe for concurrent use, one call per part.
 func (c *Client) UploadPart(ctx context.Context, bucket, key, uploadID string, number int32, body io.ReadSeeker, size int64, md5sum []byte) (etag string, err error) {
 	op := "upload part " + strconv.Itoa(int(number))
 	switch {
@@ -112,7 +128,7 @@ func (c *Client) UploadPart(ctx context.Context, bucket, key, uploadID string, n
 	case len(md5sum) != 16:
 		return "", fmt.Errorf("%s %s/%s: the MD5 is %d bytes, want 16", op, bucket, key, len(md5sum))
 	}
-	out, err := c.s3.UploadPart(ctx, &s3.UploadPartInput{
+	req := &s3.UploadPartInput{
 		Bucket:        aws.String(bucket),
 		Key:           aws.String(key),
 		UploadId:      aws.String(uploadID),
@@ -120,7 +136,11 @@ func (c *Client) UploadPart(ctx context.Context, bucket, key, uploadID string, n
 		Body:          body,
 		ContentLength: aws.Int64(size),
 		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(md5sum)),
-	}, c.unsignedPayload)
+	}
+	if k, ok := c.memo.upload(uploadID); ok {
+		req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = sseHeaders(k)
+	}
+	out, err := c.s3.UploadPart(ctx, req, c.unsignedPayload)
 	if err != nil {
 		return "", wrapErr(op, bucket, key, err)
 	}
@@ -222,6 +242,7 @@ func (c *Client) CompleteMultipart(ctx context.Context, bucket, key, uploadID st
 	if err != nil {
 		return Object{}, wrapErr(op, bucket, key, err)
 	}
+	c.memo.forgetUpload(uploadID)
 	return Object{Key: key, ETag: aws.ToString(out.ETag), Size: size, Modified: time.Now()}, nil
 }
 
@@ -235,6 +256,7 @@ func (c *Client) AbortMultipart(ctx context.Context, bucket, key, uploadID strin
 		UploadId: aws.String(uploadID),
 	})
 	if err == nil {
+		c.memo.forgetUpload(uploadID)
 		return nil
 	}
 	err = wrapErr("abort upload", bucket, key, err)

@@ -39,6 +39,10 @@ type PutInput struct {
 	// SSE asks B2 to encrypt the file at rest with keys it manages
 	// (x-amz-server-side-encryption: AES256).
 	SSE bool
+	// CustomerKey names the account's key (see KeyRing) to encrypt the
+	// file with (SSE-C) instead; "" means none. B2 keeps only a hash of
+	// it: the file can be read only with the same key.
+	CustomerKey string
 	// Metadata is extra user metadata, sent as x-amz-meta-<key> headers;
 	// keys are stored lower-case. Modified, when set, overrides a
 	// src_last_modified_millis entry. Names hold ASCII letters, digits,
@@ -58,6 +62,10 @@ func (c *Client) Put(ctx context.Context, in PutInput) (Object, error) {
 	meta, err := userMetadata(in.Metadata, in.Modified)
 	if err != nil {
 		return Object{}, &Error{Op: "upload", Bucket: in.Bucket, Key: in.Key, Kind: ErrInvalidName, Message: err.Error(), Err: err}
+	}
+	ck, err := c.namedKey("upload", in.Bucket, in.Key, in.CustomerKey)
+	if err != nil {
+		return Object{}, err
 	}
 	// The body is sent from where it stands, as the SDK does, so its MD5
 	// and length must be taken from there too.
@@ -89,7 +97,10 @@ func (c *Client) Put(ctx context.Context, in PutInput) (Object, error) {
 		ContentType:   aws.String(ct),
 		Metadata:      meta,
 	}
-	if in.SSE {
+	switch {
+	case ck != nil:
+		req.SSECustomerAlgorithm, req.SSECustomerKey, req.SSECustomerKeyMD5 = sseHeaders(*ck)
+	case in.SSE:
 		req.ServerSideEncryption = types.ServerSideEncryptionAes256
 	}
 	out, err := c.s3.PutObject(ctx, req, c.unsignedPayload)

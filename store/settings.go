@@ -36,6 +36,9 @@ type Settings struct {
 	// (b2://bucket/prefix/); both empty at first start.
 	LastAccount  string `json:"lastAccount,omitempty"`
 	LastLocation string `json:"lastLocation,omitempty"`
+	// CustomerKeys names each account's SSE-C keys; the keys themselves
+	// live in the keychain only.
+	CustomerKeys []CustomerKeyRef `json:"customerKeys,omitempty"`
 }
 
 // DefaultConfigDir is os.UserConfigDir()/haul, where Haul keeps its settings.

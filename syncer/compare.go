@@ -31,7 +31,8 @@ import (
 // (a billable class B call; S3 listings carry no metadata), run on
 // WithWorkers goroutines at once: it reads src_last_modified_millis, which
 // Haul's uploads and B2's own tools store, and pins the version that a
-// download then fetches. Without that metadata the upload time stands in
+// download then fetches. With WithHeadCache, a file whose listing entry is
+// unchanged since the last comparison costs none. Without that metadata the upload time stands in
 // for the modification time, compared to the second. Times are instants
 // (milliseconds since 1970), so time zones play no part; they are equal
 // within Pair.Tolerance (see there). With Pair.Checksum, files of equal
@@ -58,7 +59,17 @@ func Compare(ctx context.Context, p Pair, remote Lister, emit func(Item) error, 
 	if err != nil {
 		return Summary{}, err
 	}
-	return c.run(ctx, emit)
+	if o.headCache != "" {
+		// A cache that cannot be written only costs Heads.
+		if hc, err := openHeadCache(o.headCache); err == nil {
+			c.cache = hc
+		}
+	}
+	sum, err := c.run(ctx, emit)
+	if c.cache != nil {
+		_ = c.cache.finish(err == nil)
+	}
+	return sum, err
 }
 
 type comparer struct {
@@ -76,6 +87,7 @@ type comparer struct {
 	kept    Tally
 	local   *localWalk
 	rem     *remoteWalk
+	cache   *headCache // nil without WithHeadCache
 }
 
 func newComparer(p Pair, remote Lister, o options) (*comparer, error) {
@@ -104,8 +116,14 @@ func newComparer(p Pair, remote Lister, o options) (*comparer, error) {
 // head or hash it (work non-nil, done closed when finished).
 type slot struct {
 	it   Item
-	work func(ctx context.Context, it *Item)
+	work func(ctx context.Context, s *slot)
 	done chan struct{}
+	// listed is the bucket's listing entry, cached what the last
+	// comparison's Head said about that version (nil if unknown), and info
+	// what this one learnt (set by head).
+	listed *store.Object
+	cached *headRecord
+	info   *store.ObjectInfo
 }
 
 func (c *comparer) run(ctx context.Context, emit func(Item) error) (Summary, error) {
@@ -124,7 +142,7 @@ func (c *comparer) run(ctx context.Context, emit func(Item) error) (Summary, err
 		g.Go(func() error {
 			for s := range work {
 				if inner.Err() == nil {
-					s.work(inner, &s.it)
+					s.work(inner, s)
 				}
 				close(s.done)
 			}
@@ -142,6 +160,9 @@ func (c *comparer) run(ctx context.Context, emit func(Item) error) (Summary, err
 		}
 		if inner.Err() != nil {
 			break
+		}
+		if c.cache != nil && s.info != nil {
+			c.cache.keep(recordOf(s.it.Rel, *s.listed, *s.info))
 		}
 		sum.count(s.it, c.p.Direction)
 		c.o.progress.Compared.Add(1)
@@ -235,6 +256,10 @@ func (c *comparer) decide(l *localFile, r *remoteObject) *slot {
 	if r != nil {
 		it.Rel, it.HasRemote, it.RemoteSize, it.RemoteModified = r.rel, true, r.obj.Size, r.obj.Modified
 		it.RemoteUploadTime = true
+		s.listed = &r.obj
+		if c.cache != nil {
+			s.cached = c.cache.lookup(r.rel, r.obj)
+		}
 	}
 	why := c.refusal(it, l, r)
 	// A destination file that a one-way sync leaves alone is counted, not
@@ -343,9 +368,17 @@ func (c *comparer) clash(rel string) string {
 
 // head reads the bucket's copy: version, modification time, and what to
 // check content against. A failure refuses the item.
-func (c *comparer) head(ctx context.Context, it *Item) (store.ObjectInfo, bool) {
-	c.o.progress.Heads.Add(1)
-	info, err := c.remote.Head(ctx, c.p.Bucket, c.p.Key(it.Rel), "")
+func (c *comparer) head(ctx context.Context, s *slot) (store.ObjectInfo, bool) {
+	it := &s.it
+	var info store.ObjectInfo
+	var err error
+	if s.cached != nil {
+		info = s.cached.info(c.p.Key(it.Rel))
+		c.o.progress.CachedHeads.Add(1)
+	} else {
+		c.o.progress.Heads.Add(1)
+		info, err = c.remote.Head(ctx, c.p.Bucket, c.p.Key(it.Rel), "")
+	}
 	if err != nil {
 		it.Action, it.Bytes = Refused, 0
 		if errors.Is(err, store.ErrNotFound) {
@@ -355,6 +388,7 @@ func (c *comparer) head(ctx context.Context, it *Item) (store.ObjectInfo, bool) 
 		}
 		return info, false
 	}
+	s.info = &info
 	it.RemoteVersion = info.VersionID
 	it.RemoteSize = info.Size
 	if ms, err := strconv.ParseInt(info.Metadata[store.MetaModified], 10, 64); err == nil && ms > 0 {
@@ -367,9 +401,9 @@ func (c *comparer) head(ctx context.Context, it *Item) (store.ObjectInfo, bool) 
 }
 
 // headOnly pins the version a changed file will be downloaded from.
-func (c *comparer) headOnly(ctx context.Context, it *Item) {
-	if _, ok := c.head(ctx, it); ok {
-		it.Bytes = it.RemoteSize
+func (c *comparer) headOnly(ctx context.Context, s *slot) {
+	if _, ok := c.head(ctx, s); ok {
+		s.it.Bytes = s.it.RemoteSize
 	}
 }
 
@@ -377,7 +411,8 @@ func (c *comparer) headOnly(ctx context.Context, it *Item) {
 // its way on disk: on a case-insensitive disk, a file whose name differs
 // only by case; anywhere, a folder of the same name or a file where a
 // folder is needed.
-func (c *comparer) headNew(ctx context.Context, it *Item) {
+func (c *comparer) headNew(ctx context.Context, s *slot) {
+	it := &s.it
 	if _, err := os.Lstat(c.p.LocalPath(it.Rel)); !errors.Is(err, fs.ErrNotExist) {
 		it.Action, it.Bytes = Refused, 0
 		if err == nil {
@@ -387,14 +422,15 @@ func (c *comparer) headNew(ctx context.Context, it *Item) {
 		}
 		return
 	}
-	if _, ok := c.head(ctx, it); ok {
+	if _, ok := c.head(ctx, s); ok {
 		it.Bytes = it.RemoteSize
 	}
 }
 
 // compareEqualSize decides a file both sides have at the same size.
-func (c *comparer) compareEqualSize(ctx context.Context, it *Item) {
-	info, ok := c.head(ctx, it)
+func (c *comparer) compareEqualSize(ctx context.Context, s *slot) {
+	it := &s.it
+	info, ok := c.head(ctx, s)
 	if !ok {
 		return
 	}

@@ -15,6 +15,7 @@ type options struct {
 	confirm   bool
 	onItem    func(Item)
 	maxQueued int
+	headCache string
 }
 
 // DefaultWorkers is how many heads and hashes a comparison runs at once.
@@ -41,6 +42,12 @@ func collect(opts []Option) options {
 // WithWorkers sets how many heads (one request each) and local hashes run
 // at once; n < 1 means 1. Items still come out in name order.
 func WithWorkers(n int) Option { return func(o *options) { o.workers = max(n, 1) } }
+
+// WithHeadCache keeps what a comparison's Head requests said in the file
+// at path (see headcache.go), and reuses it for the files whose listing
+// entry has not changed since: a second comparison of an unchanged folder
+// makes no Head requests. Pairs.HeadCache names the file of a saved pair.
+func WithHeadCache(path string) Option { return func(o *options) { o.headCache = path } }
 
 // WithProgress counts the work into p, which a UI ticker can read while
 // Compare or Run runs.
@@ -79,6 +86,8 @@ type Progress struct {
 	Compared atomic.Int64
 	// Heads is the Head requests made (one billable class B call each).
 	Heads atomic.Int64
+	// CachedHeads is the Heads the head cache spared (see WithHeadCache).
+	CachedHeads atomic.Int64
 	// Hashed is the local bytes hashed in checksum mode.
 	Hashed atomic.Int64
 	// Queued, Finished and Failed count a run's transfers; Removed its

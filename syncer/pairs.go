@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -167,9 +168,10 @@ func (s *Pairs) Save(account string, sp SavedPair) (SavedPair, error) {
 	})
 }
 
-// Delete forgets a saved pair; ErrNoPair if there is none with that ID.
+// Delete forgets a saved pair, and its head cache; ErrNoPair if there is
+// none with that ID.
 func (s *Pairs) Delete(account, id string) error {
-	return s.change(func(d *pairsDoc) error {
+	err := s.change(func(d *pairsDoc) error {
 		list := d.Accounts[account]
 		for i := range list {
 			if list[i].ID == id {
@@ -179,6 +181,18 @@ func (s *Pairs) Delete(account, id string) error {
 		}
 		return ErrNoPair
 	})
+	if err == nil {
+		os.Remove(s.HeadCache(account, id))
+	}
+	return err
+}
+
+// HeadCache is the file where the comparisons of a saved pair keep what
+// their Head requests said (pass it to WithHeadCache), beside the pairs'
+// file: names and versions of the bucket's files, never their content.
+func (s *Pairs) HeadCache(account, id string) string {
+	sum := sha256.Sum256([]byte(account + "\x00" + id))
+	return filepath.Join(filepath.Dir(s.path), "sync-heads", hex.EncodeToString(sum[:12])+".jsonl")
 }
 
 // RecordRun keeps what a run of a saved pair did as its LastRun.

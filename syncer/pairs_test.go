@@ -73,3 +73,30 @@ func TestPairs(t *testing.T) {
 		t.Errorf("broken copies: %v", m)
 	}
 }
+
+// TestPairHeadCache: each saved pair has its own head cache beside the
+// pairs' file, and forgetting the pair removes it.
+func TestPairHeadCache(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "haul")
+	s := OpenPairs(dir)
+	sp, err := s.Save("me", SavedPair{Name: "Photos", Pair: Pair{Local: t.TempDir(), Bucket: "photos", Direction: Upload}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := s.HeadCache("me", sp.ID)
+	if filepath.Dir(filepath.Dir(path)) != dir || path == s.HeadCache("you", sp.ID) || path == s.HeadCache("me", sp.ID+"x") {
+		t.Errorf("HeadCache = %s: want a file per account and pair under %s", path, dir)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete("me", sp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the head cache of a forgotten pair is still there (%v)", err)
+	}
+}

@@ -128,10 +128,6 @@ func (q *Queue) copyObject(ctx context.Context, j *job, st *copyState) error {
 		}
 		return err
 	}
-	if src.SSECustomer {
-		return &store.Error{Op: "copy", Bucket: st.Bucket, Key: st.SrcKey, Kind: store.ErrUnsupported,
-			Message: "the file is encrypted with a customer key (SSE-C), which Haul does not hold"}
-	}
 	st.Pinned, st.Size = src.VersionID, src.Size
 	j.size.Store(src.Size)
 	q.mu.Lock()
@@ -143,6 +139,12 @@ func (q *Queue) copyObject(ctx context.Context, j *job, st *copyState) error {
 		j.done.Store(0)
 		_, err := q.r.Copy(ctx, st.Bucket, st.SrcKey, st.DstKey, store.CopyOptions{SrcVersionID: src.VersionID})
 		return err
+	}
+	if st.UploadID != "" && src.CustomerKey != "" {
+		// The copy is encrypted with the source's key (StartCopy).
+		if err := q.r.ResumeEncrypted(st.Bucket, st.DstKey, st.UploadID, src.CustomerKey); err != nil {
+			return err
+		}
 	}
 	if st.UploadID != "" {
 		done, err := q.reconcileCopy(ctx, j, st)

@@ -118,10 +118,21 @@ func diskErr(op, name string, err error) error {
 
 // download runs a download job until it is done, fails or ctx ends.
 func (q *Queue) download(ctx context.Context, j *job) error {
-	st, info, err := q.pinDownload(ctx, j)
+	q.mu.Lock()
+	st := j.down.clone()
+	q.mu.Unlock()
+	if err := checkTarget(st); err != nil {
+		return err
+	}
+	st, info, first, err := q.pinDownload(ctx, j, st)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if first != nil {
+			first.Close()
+		}
+	}()
 	f, err := q.openDownload(j, st)
 	if err != nil {
 		return err
@@ -132,6 +143,13 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 		}
 	}()
 	d := q.newFetch(j, st, f, info)
+	if first != nil && d.ranges[0].got.Load() == 0 {
+		// Range 0 reads it, and closes it; if it never starts, the
+		// download closes it when it ends.
+		rp := d.ranges[0]
+		rp.first, first = first, nil
+		defer rp.closeFirst()
+	}
 	if d.sum != nil {
 		sctx, stop := context.WithCancel(ctx)
 		d.sum.start(sctx)
@@ -150,20 +168,26 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 	return nil
 }
 
-// pinDownload pins the job to the version it downloads and records what
-// it is (size, ETag, part size, partial file). Ranges already received are
-// kept only when they belong to that same object.
-func (q *Queue) pinDownload(ctx context.Context, j *job) (*downState, store.ObjectInfo, error) {
-	q.mu.Lock()
-	st := j.down.clone()
-	q.mu.Unlock()
-	version := st.Pinned
-	if version == "" {
-		version = st.VersionID
+// checkTarget refuses to start a download whose target exists, unless it
+// may be replaced: nothing is asked of the server for it.
+func checkTarget(st *downState) error {
+	if st.Replace {
+		return nil
 	}
-	info, err := q.r.Head(ctx, st.Bucket, st.Key, version)
+	if _, err := os.Lstat(st.Local); !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("download %s: %w: %s", st.Key, ErrExists, st.Local)
+	}
+	return nil
+}
+
+// pinDownload pins the job to the version it downloads and records what
+// it is (size, ETag, range size, partial file). Ranges already received are
+// kept only when they belong to that same object. first, when not nil, is
+// the open body of the download's first range (see describe).
+func (q *Queue) pinDownload(ctx context.Context, j *job, st *downState) (*downState, store.ObjectInfo, io.ReadCloser, error) {
+	info, first, firstLen, err := q.describe(ctx, j, st)
 	if err != nil {
-		return st, info, err
+		return st, info, nil, err
 	}
 	if st.ETag != info.ETag || st.Size != info.Size {
 		// A first start, or the object is not the one the partial file
@@ -171,10 +195,13 @@ func (q *Queue) pinDownload(ctx context.Context, j *job) (*downState, store.Obje
 		st.Ranges, st.Partial = nil, nil
 	}
 	if len(st.Ranges) == 0 && len(st.Partial) == 0 {
-		st.PartSize = min(q.opt.PartSize, maxRangeSize)
-		if info.Size <= q.opt.Threshold {
-			st.PartSize = max(info.Size, 1) // one range
-		}
+		st.PartSize = q.rangeSize(info.Size)
+	}
+	if _, n := pieceAt(0, info.Size, st.PartSize); first != nil && n != firstLen {
+		// The listing's size was stale: the range asked for is not the
+		// first of the file's layout.
+		first.Close()
+		first = nil
 	}
 	st.Pinned, st.ETag, st.Size, st.Temp = info.VersionID, info.ETag, info.Size, tempPath(st.Local)
 	j.size.Store(st.Size)
@@ -182,18 +209,46 @@ func (q *Queue) pinDownload(ctx context.Context, j *job) (*downState, store.Obje
 	j.down = st.clone()
 	q.markDirtyLocked()
 	q.mu.Unlock()
-	return st, info, nil
+	return st, info, first, nil
 }
 
-// openDownload opens (or creates, at full size) the partial file, after
-// checking the target may be written. A partial file that was lost or cut
+// describe finds out which version a download reads. A download that
+// starts afresh on a file whose size the listing gave opens its first
+// range at once, and the answer's headers say which version it is: one
+// round trip per file instead of a HEAD and then a GET, which halves the
+// time a folder of small files takes over a line with a real round trip.
+// A download that resumes, or whose size is unknown, asks Head.
+func (q *Queue) describe(ctx context.Context, j *job, st *downState) (info store.ObjectInfo, first io.ReadCloser, firstLen int64, err error) {
+	version := st.Pinned
+	if version == "" {
+		version = st.VersionID
+	}
+	if st.Pinned != "" || len(st.Ranges) > 0 || len(st.Partial) > 0 || st.Size <= 0 {
+		info, err = q.r.Head(ctx, st.Bucket, st.Key, version)
+		return info, nil, 0, err
+	}
+	_, firstLen = pieceAt(0, st.Size, q.rangeSize(st.Size))
+	rctx := q.withRetryNotes(ctx, j, 1, "")
+	info, first, err = q.r.Open(rctx, st.Bucket, st.Key, version, 0, firstLen)
+	if err == nil {
+		q.retryDone(j, 1)
+	}
+	return info, first, firstLen, err
+}
+
+// rangeSize is the size of the ranges a download of size bytes is cut
+// into: one range up to the multipart threshold, else ranges of the part
+// size up to maxRangeSize.
+func (q *Queue) rangeSize(size int64) int64 {
+	if size <= q.opt.Threshold {
+		return max(size, 1)
+	}
+	return min(q.opt.PartSize, maxRangeSize)
+}
+
+// openDownload opens (or creates, at full size) the partial file. A partial file that was lost or cut
 // short drops the ranges recorded for it.
 func (q *Queue) openDownload(j *job, st *downState) (partialFile, error) {
-	if !st.Replace {
-		if _, err := os.Lstat(st.Local); !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("download %s: %w: %s", st.Key, ErrExists, st.Local)
-		}
-	}
 	if err := os.MkdirAll(filepath.Dir(st.Local), 0o755); err != nil {
 		return nil, diskErr("create folder", filepath.Dir(st.Local), err)
 	}

@@ -16,13 +16,13 @@ import (
 
 // memRemote is an in-memory bucket for tests that need keys a real server
 // cannot store (names longer than its disk allows). It serves downloads
-// (Head, GetRange) and listings; uploads and copies fail.
+// (Head, Open) and listings; uploads and copies fail.
 type memRemote struct {
 	mu   sync.Mutex
 	objs map[string][]byte // key -> content, bucket ignored
-	// get, when set, runs before each GetRange and may block or fail it.
+	// get, when set, runs before each Open and may block or fail it.
 	get func(ctx context.Context, key string, off, n int64) error
-	// gets records every GetRange as [offset, length].
+	// gets records every Open as [offset, length].
 	gets [][2]int64
 }
 
@@ -58,24 +58,27 @@ func (m *memRemote) Head(_ context.Context, bucket, key, _ string) (store.Object
 	}, nil
 }
 
-func (m *memRemote) GetRange(ctx context.Context, bucket, key, _ string, off, n int64) (io.ReadCloser, error) {
+func (m *memRemote) Open(ctx context.Context, bucket, key, version string, off, n int64) (store.ObjectInfo, io.ReadCloser, error) {
 	m.mu.Lock()
-	data, ok := m.objs[key]
 	m.gets = append(m.gets, [2]int64{off, n})
 	hook := m.get
 	m.mu.Unlock()
-	if !ok {
-		return nil, m.notFound("download", bucket, key)
+	info, err := m.Head(ctx, bucket, key, version)
+	if err != nil {
+		return info, nil, m.notFound("download", bucket, key)
 	}
 	if hook != nil {
 		if err := hook(ctx, key, off, n); err != nil {
-			return nil, err
+			return store.ObjectInfo{}, nil, err
 		}
 	}
+	m.mu.Lock()
+	data := m.objs[key]
+	m.mu.Unlock()
 	if n < 0 {
 		n = int64(len(data)) - off
 	}
-	return io.NopCloser(bytes.NewReader(data[off : off+n])), nil
+	return info, io.NopCloser(bytes.NewReader(data[off : off+n])), nil
 }
 
 func (m *memRemote) List(_ context.Context, in store.ListInput) (store.Page, error) {
@@ -104,6 +107,8 @@ func (m *memRemote) CreateMultipart(context.Context, string, string, store.Uploa
 func (m *memRemote) UploadPart(context.Context, string, string, string, int32, io.ReadSeeker, int64, []byte) (string, error) {
 	return "", errNoUploads
 }
+
+func (m *memRemote) ResumeEncrypted(string, string, string, string) error { return nil }
 
 func (m *memRemote) ListParts(context.Context, string, string, string) ([]store.Part, error) {
 	return nil, errNoUploads

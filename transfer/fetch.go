@@ -37,6 +37,46 @@ type rangeProgress struct {
 	off, length int64
 	got         atomic.Int64 // written by the range's own goroutine only
 	saved       atomic.Int64 // written by checkpoint only
+	// first is the body of the range already opened by the download's
+	// first request (see Queue.describe), which the range's first
+	// attempt reads instead of asking again; nil otherwise.
+	first io.ReadCloser
+}
+
+// closeFirst closes the range's opened body if no attempt took it; it runs
+// once the range's goroutine has ended.
+func (rp *rangeProgress) closeFirst() {
+	if rp.first != nil {
+		rp.first.Close()
+		rp.first = nil
+	}
+}
+
+// open returns the body of the rest of the range: the one the download's
+// first request opened if it is still unread, else a new request's. A body
+// opened before rctx existed is closed when rctx ends, so that a stall or a
+// cancel breaks its reads as it breaks a request's.
+func (d *fetch) open(rctx context.Context, rp *rangeProgress, start, n int64) (io.ReadCloser, error) {
+	if body := rp.first; body != nil {
+		rp.first = nil
+		stop := context.AfterFunc(rctx, func() { body.Close() })
+		return &afterBody{ReadCloser: body, stop: stop}, nil
+	}
+	q, j, st := d.q, d.j, d.st
+	ctx := q.withRetryNotes(rctx, j, int64(rp.i)+1, rangeWhat(st, rp.i))
+	_, body, err := q.r.Open(ctx, st.Bucket, st.Key, st.Pinned, start, n)
+	return body, err
+}
+
+// afterBody is a body closed by a context.AfterFunc; Close also stops it.
+type afterBody struct {
+	io.ReadCloser
+	stop func() bool
+}
+
+func (b *afterBody) Close() error {
+	b.stop()
+	return b.ReadCloser.Close()
 }
 
 // newFetch lays out the ranges of a download from what the journal says
@@ -223,7 +263,7 @@ func (d *fetch) readRange(ctx context.Context, rp *rangeProgress) error {
 	start := rp.off + rp.got.Load()
 	n := rp.length - rp.got.Load()
 	key := int64(rp.i) + 1
-	body, err := q.r.GetRange(q.withRetryNotes(rctx, j, key, rangeWhat(st, rp.i)), st.Bucket, st.Key, st.Pinned, start, n)
+	body, err := d.open(rctx, rp, start, n)
 	if err != nil {
 		return stallErr(rctx, st, err)
 	}

@@ -101,6 +101,10 @@ type UploadRequest struct {
 	Bucket, Key string
 	// SSE asks B2 to encrypt the object at rest with keys it manages.
 	SSE bool
+	// CustomerKey names the account's customer key (SSE-C) to encrypt the
+	// object with instead; "" means none. The journal keeps the name only,
+	// and a resumed upload finds the key again by it.
+	CustomerKey string
 }
 
 // DownloadRequest asks for one object to be downloaded.
@@ -227,15 +231,17 @@ type job struct {
 // upState is what an upload needs to continue; it is also its journal
 // record. Size and ModTime are the file's when the current upload began.
 type upState struct {
-	Local    string       `json:"local"`
-	Bucket   string       `json:"bucket"`
-	Key      string       `json:"key"`
-	SSE      bool         `json:"sse,omitempty"`
-	Size     int64        `json:"size"`
-	ModTime  time.Time    `json:"modTime"`
-	UploadID string       `json:"uploadId,omitempty"`
-	PartSize int64        `json:"partSize,omitempty"`
-	Parts    []store.Part `json:"parts,omitempty"` // sorted by number
+	Local  string `json:"local"`
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+	SSE    bool   `json:"sse,omitempty"`
+	// CustomerKey is the name of the customer key, never the key.
+	CustomerKey string       `json:"customerKey,omitempty"`
+	Size        int64        `json:"size"`
+	ModTime     time.Time    `json:"modTime"`
+	UploadID    string       `json:"uploadId,omitempty"`
+	PartSize    int64        `json:"partSize,omitempty"`
+	Parts       []store.Part `json:"parts,omitempty"` // sorted by number
 }
 
 // downState is what a download needs to continue; it is also its journal

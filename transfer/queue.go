@@ -134,7 +134,7 @@ func (q *Queue) AddUpload(r UploadRequest) (JobID, error) {
 		size = fi.Size()
 	}
 	j := &job{id: newJobID(), dir: Upload, added: time.Now(), up: &upState{
-		Local: r.Local, Bucket: r.Bucket, Key: r.Key, SSE: r.SSE, Size: size,
+		Local: r.Local, Bucket: r.Bucket, Key: r.Key, SSE: r.SSE, CustomerKey: r.CustomerKey, Size: size,
 	}}
 	j.size.Store(size)
 	return j.id, q.add(j)

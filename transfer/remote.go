@@ -18,6 +18,9 @@ type Remote interface {
 	CreateMultipart(ctx context.Context, bucket, key string, o store.UploadOptions) (string, error)
 	// UploadPart sends one part, seeking body back to retry; md5sum is raw.
 	UploadPart(ctx context.Context, bucket, key, uploadID string, number int32, body io.ReadSeeker, size int64, md5sum []byte) (string, error)
+	// ResumeEncrypted names the customer key of an upload started in an
+	// earlier run, which every part must carry again.
+	ResumeEncrypted(bucket, key, uploadID, customerKey string) error
 	// ListParts returns the parts the server holds, sorted by number; a
 	// missing upload is store.ErrNotFound.
 	ListParts(ctx context.Context, bucket, key, uploadID string) ([]store.Part, error)
@@ -29,9 +32,11 @@ type Remote interface {
 	MultipartUploads(ctx context.Context, bucket, prefix string) ([]store.MultipartUpload, error)
 	// Head describes one version of an object ("" = the current one).
 	Head(ctx context.Context, bucket, key, versionID string) (store.ObjectInfo, error)
-	// GetRange opens length bytes at offset of one version (length < 0: to
-	// the end). A body broken mid-way fails with an error, never io.EOF.
-	GetRange(ctx context.Context, bucket, key, versionID string, offset, length int64) (io.ReadCloser, error)
+	// Open opens length bytes at offset of one version (length < 0: to the
+	// end; never 0) and describes the version it reads as Head would, with
+	// the whole file's size. A body broken mid-way fails with an error,
+	// never io.EOF.
+	Open(ctx context.Context, bucket, key, versionID string, offset, length int64) (store.ObjectInfo, io.ReadCloser, error)
 	// Copy copies an object inside the bucket in one request (up to 5 GB).
 	Copy(ctx context.Context, bucket, srcKey, dstKey string, o store.CopyOptions) (store.Object, error)
 	// StartCopy starts the multipart upload of a large copy of src, with

@@ -181,3 +181,54 @@ func TestSSE(t *testing.T) {
 		t.Errorf("requests seen: %v", seen)
 	}
 }
+
+// TestDownloadWithoutHead: a download whose size the listing gave asks no
+// HEAD: its first range's answer says which version it reads, so a small
+// file costs one request and a large one a request per range. A listing
+// whose size went stale (the file was replaced since) still downloads the
+// file as it is now.
+func TestDownloadWithoutHead(t *testing.T) {
+	e := newEnv(t)
+	o := testOptions(t)
+	q := e.queue(t, o)
+	src, dst := t.TempDir(), t.TempDir()
+	sizes := map[string]int64{"small.txt": 1000, "large.bin": 3*testPart + 17}
+	sums := map[string]string{}
+	for key, size := range sizes {
+		local := filepath.Join(src, key)
+		sums[key] = writeRandom(t, local, size, uint64(size))
+		upload(t, q, e.bucket, local, key)
+	}
+	page, err := e.c.List(context.Background(), store.ListInput{Bucket: e.bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Replaced after the listing, with another size.
+	stale := filepath.Join(src, "stale")
+	sums["small.txt"] = writeRandom(t, stale, 2345, 99)
+	upload(t, q, e.bucket, stale, "small.txt")
+	e.proxy.Reset()
+	for _, obj := range page.Objects {
+		id, err := q.AddDownload(DownloadRequest{Bucket: e.bucket, Key: obj.Key, Local: filepath.Join(dst, obj.Key), Size: obj.Size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitDone(t, q, id)
+		if got := fileSHA256(t, filepath.Join(dst, obj.Key)); got != sums[obj.Key] {
+			t.Errorf("%s: downloaded SHA-256 %s, want %s", obj.Key, got, sums[obj.Key])
+		}
+	}
+	gets := map[string]int{}
+	for _, r := range e.proxy.Requests() {
+		switch r.Op {
+		case "HeadObject":
+			t.Errorf("a download asked HEAD %s", r.Key)
+		case "GetObject":
+			gets[r.Key]++
+		}
+	}
+	ranges := partCount(sizes["large.bin"], min(o.PartSize, maxRangeSize))
+	if gets["large.bin"] != ranges || gets["small.txt"] != 2 {
+		t.Errorf("GETs per file %v, want large.bin %d (one per range), small.txt 2 (its stale range, then the file)", gets, ranges)
+	}
+}

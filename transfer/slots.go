@@ -56,6 +56,11 @@ func (r budgeted) UploadPart(ctx context.Context, bucket, key, uploadID string, 
 	})
 }
 
+// ResumeEncrypted makes no request: it holds no slot.
+func (r budgeted) ResumeEncrypted(bucket, key, uploadID, customerKey string) error {
+	return r.r.ResumeEncrypted(bucket, key, uploadID, customerKey)
+}
+
 func (r budgeted) ListParts(ctx context.Context, bucket, key, uploadID string) ([]store.Part, error) {
 	return call(r, ctx, func() ([]store.Part, error) { return r.r.ListParts(ctx, bucket, key, uploadID) })
 }
@@ -77,18 +82,18 @@ func (r budgeted) Head(ctx context.Context, bucket, key, versionID string) (stor
 	return call(r, ctx, func() (store.ObjectInfo, error) { return r.r.Head(ctx, bucket, key, versionID) })
 }
 
-// GetRange holds its slot until the body is closed.
-func (r budgeted) GetRange(ctx context.Context, bucket, key, versionID string, offset, length int64) (io.ReadCloser, error) {
+// Open holds its slot until the body is closed.
+func (r budgeted) Open(ctx context.Context, bucket, key, versionID string, offset, length int64) (store.ObjectInfo, io.ReadCloser, error) {
 	release, err := r.take(ctx)
 	if err != nil {
-		return nil, err
+		return store.ObjectInfo{}, nil, err
 	}
-	body, err := r.r.GetRange(ctx, bucket, key, versionID, offset, length)
+	info, body, err := r.r.Open(ctx, bucket, key, versionID, offset, length)
 	if err != nil {
 		release()
-		return nil, err
+		return store.ObjectInfo{}, nil, err
 	}
-	return &slotBody{ReadCloser: body, release: sync.OnceFunc(release)}, nil
+	return info, &slotBody{ReadCloser: body, release: sync.OnceFunc(release)}, nil
 }
 
 func (r budgeted) Copy(ctx context.Context, bucket, srcKey, dstKey string, o store.CopyOptions) (store.Object, error) {
@@ -110,7 +115,7 @@ func (r budgeted) Delete(ctx context.Context, bucket, key string) error {
 	return err
 }
 
-// slotBody gives the slot of a GetRange back when the body is closed.
+// slotBody gives the slot of an Open back when the body is closed.
 type slotBody struct {
 	io.ReadCloser
 	release func()

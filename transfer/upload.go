@@ -30,7 +30,7 @@ func (q *Queue) upload(ctx context.Context, j *job) error {
 	st := j.up.clone()
 	q.mu.Unlock()
 	if st.Local == "" { // an empty folder's placeholder
-		_, err := q.r.Put(ctx, store.PutInput{Bucket: st.Bucket, Key: st.Key, Body: strings.NewReader(""), SSE: st.SSE})
+		_, err := q.r.Put(ctx, store.PutInput{Bucket: st.Bucket, Key: st.Key, Body: strings.NewReader(""), SSE: st.SSE, CustomerKey: st.CustomerKey})
 		return err
 	}
 	f, err := os.Open(st.Local)
@@ -96,7 +96,7 @@ func (q *Queue) putSingle(ctx context.Context, j *job, st *upState, src source) 
 		body := newPartBody(ctx, io.NewSectionReader(src.f, 0, src.size), &j.done, q.lim[Upload], dog, 1)
 		body.wire = &q.wire
 		_, err := q.r.Put(ctx, store.PutInput{
-			Bucket: st.Bucket, Key: st.Key, Body: body, Modified: src.mtime, SSE: st.SSE,
+			Bucket: st.Bucket, Key: st.Key, Body: body, Modified: src.mtime, SSE: st.SSE, CustomerKey: st.CustomerKey,
 		})
 		if err != nil {
 			body.discard()
@@ -112,6 +112,11 @@ func (q *Queue) putSingle(ctx context.Context, j *job, st *upState, src source) 
 // putMultipart sends the file in parts, continuing the upload the journal
 // recorded if there is one.
 func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src source) error {
+	if st.UploadID != "" && st.CustomerKey != "" {
+		if err := q.r.ResumeEncrypted(st.Bucket, st.Key, st.UploadID, st.CustomerKey); err != nil {
+			return err
+		}
+	}
 	if st.UploadID != "" {
 		done, err := q.reconcile(ctx, j, st, src)
 		if err != nil || done {
@@ -129,7 +134,7 @@ func (q *Queue) putMultipart(ctx context.Context, j *job, st *upState, src sourc
 		}
 		sums.boost()
 		id, err := q.r.CreateMultipart(ctx, st.Bucket, st.Key, store.UploadOptions{
-			Modified: src.mtime, SSE: st.SSE, Metadata: map[string]string{metaSHA1: hex.EncodeToString(sum)},
+			Modified: src.mtime, SSE: st.SSE, CustomerKey: st.CustomerKey, Metadata: map[string]string{metaSHA1: hex.EncodeToString(sum)},
 		})
 		if err != nil {
 			return err

@@ -77,8 +77,8 @@ func newAccountBar(dlg *dialogs, d Deps) *accountBar {
 }
 
 // addAction puts a button before "Accounts…".
-func (a *accountBar) addAction(btn fyne.CanvasObject) {
-	a.actions.Objects = append([]fyne.CanvasObject{btn}, a.actions.Objects...)
+func (a *accountBar) addAction(o fyne.CanvasObject) {
+	a.actions.Objects = append([]fyne.CanvasObject{o}, a.actions.Objects...)
 	a.actions.Refresh()
 }
 

@@ -110,6 +110,8 @@ func (w *Window) addButtons(cmd commands) {
 	w.accounts.addAction(widget.NewButtonWithIcon("Unfinished uploads…", theme.HistoryIcon(), cmd.unfinished))
 	w.accounts.addAction(widget.NewButtonWithIcon("Bucket care…", theme.StorageIcon(), cmd.care))
 	w.accounts.addAction(widget.NewButtonWithIcon("Appearance…", theme.ColorPaletteIcon(), func() { showAppearance(w.dlg) }))
+	w.accounts.addAction(widget.NewButtonWithIcon("Encryption keys…", theme.VisibilityOffIcon(), w.keys.show))
+	w.accounts.addAction(w.keys.choice)
 	w.accounts.addAction(withTip(widget.NewButtonWithIcon("", theme.InfoIcon(), cmd.about), "About Haul (F1)"))
 	b.onOpenFile = cmd.properties
 	b.onDelete = func(forGood bool) {

@@ -102,6 +102,9 @@ type enqueuer struct {
 	remote planRemote    // nil while no account is open
 	// encrypt reports whether uploads ask B2 to encrypt them (SSE-B2).
 	encrypt func() bool
+	// customerKey names the customer key (SSE-C) uploads are encrypted
+	// with, "" for none; nil means none.
+	customerKey func() string
 	// onQueued opens the transfer list.
 	onQueued func()
 }
@@ -222,6 +225,9 @@ func (e *enqueuer) resolveUploads(q transferAdder, reqs []transfer.UploadRequest
 				existing[r.Key] = true
 			}
 			r.SSE = e.encrypt()
+			if e.customerKey != nil {
+				r.CustomerKey = e.customerKey()
+			}
 			if _, err := q.AddUpload(r); err != nil {
 				slog.Warn("queue upload", "key", r.Key, "err", err)
 				continue

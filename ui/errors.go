@@ -66,6 +66,9 @@ func Sentence(err error) string {
 			return capitalize(re.Error()) + ": check the endpoint."
 		}
 		return "The server answered with a redirect, which B2 never does, so Haul did not follow it: check the endpoint."
+	case errors.Is(err, store.ErrKeyMissing):
+		return "This file is encrypted with a customer key (SSE-C) that Haul does not hold for this account: " +
+			"add that key under Encryption keys… (Paste a key) and try again."
 	case errors.Is(err, store.ErrUnsupported):
 		s = "B2 does not support that operation through its S3 API."
 	case errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist):

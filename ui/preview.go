@@ -120,7 +120,7 @@ func loadPreview(ctx context.Context, r propertiesRemote, bucket string, info st
 	switch {
 	case kind == noPreview:
 		return previewResult{note: "No preview for this kind of file."}
-	case info.SSECustomer:
+	case info.SSECustomer && info.CustomerKey == "":
 		return previewResult{note: "No preview: this file is encrypted with your own key (SSE-C), which Haul does not hold."}
 	case kind == imagePreview && info.Size > imagePreviewMax:
 		return previewResult{note: fmt.Sprintf("No preview: this image is %s; Haul previews images up to %s.",

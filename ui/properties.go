@@ -85,8 +85,10 @@ func byteCount(n int64) string {
 
 func encryptionText(info store.ObjectInfo) string {
 	switch {
+	case info.CustomerKey != "":
+		return "SSE-C: encrypted with your key “" + info.CustomerKey + "”, which B2 does not keep"
 	case info.SSECustomer:
-		return "SSE-C: encrypted with your own key, which B2 does not keep"
+		return "SSE-C: encrypted with a customer key Haul does not hold"
 	case info.SSE == "AES256":
 		return "SSE-B2: encrypted at rest with keys B2 manages (AES-256)"
 	case info.SSE != "":
@@ -307,7 +309,7 @@ func (p *propertiesDialog) show(props store.Properties, v propertyView) {
 		p.addRow(m.name, m.value)
 	}
 	p.editBox.Show()
-	if props.SSECustomer {
+	if props.SSECustomer && props.CustomerKey == "" {
 		p.saveBtn.Disable()
 		p.editNote.SetText("This file is encrypted with your own key (SSE-C): B2 cannot copy it, so its details cannot be changed without the key.")
 	}

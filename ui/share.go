@@ -70,9 +70,9 @@ func makeLinks(ctx context.Context, r linkMaker, acct store.Account, bucket stri
 		l := sharedLink{Key: t.Key}
 		info, err := r.Head(ctx, bucket, t.Key, t.VersionID)
 		switch {
-		case err != nil:
+		case err != nil && !errors.Is(err, store.ErrKeyMissing):
 			l.Problem = Sentence(err)
-		case info.SSECustomer:
+		case err != nil || info.SSECustomer:
 			l.Problem = "This file is encrypted with your own key (SSE-C); B2 cannot serve it through a plain link."
 		case public && t.VersionID == "":
 			friendly, s3 := store.PublicURLs(acct, bucket, t.Key)

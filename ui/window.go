@@ -42,6 +42,9 @@ type SandboxInfo struct {
 // Deps is everything the window is built from; main wires it.
 type Deps struct {
 	Accounts AccountBook
+	// Keys keeps each account's customer keys (SSE-C); nil means none
+	// can be kept.
+	Keys KeyBook
 	// Authorize discovers an account's endpoint and limits from its key.
 	Authorize func(ctx context.Context, keyID, key string) (store.Account, error)
 	// Connect builds a client for an account; it may block on the keychain.
@@ -91,6 +94,7 @@ type Window struct {
 	enqueue   *enqueuer
 	share     *sharer
 	batches   *batchWatch
+	keys      *encryptionKeys
 
 	current   store.Account
 	remote    Remote // the current account's client; nil while connecting
@@ -138,7 +142,8 @@ func (w *Window) compose(d Deps) {
 	w.objects = &objectActions{dlg: w.dlg, copies: w.copies}
 	w.buckets = &bucketActions{dlg: w.dlg}
 	w.history = &historyActions{dlg: w.dlg, copies: w.copies}
-	w.enqueue = &enqueuer{dlg: w.dlg, encrypt: w.transfers.encryptUploads, onQueued: w.transfers.show}
+	w.keys = newEncryptionKeys(w.dlg, d.Keys)
+	w.enqueue = &enqueuer{dlg: w.dlg, encrypt: w.transfers.encryptUploads, customerKey: w.keys.uploadKey, onQueued: w.transfers.show}
 	w.share = &sharer{dlg: w.dlg, onStatus: w.browser.setStatus}
 	w.accounts = newAccountBar(w.dlg, d)
 	shell := d.Shell
@@ -218,6 +223,7 @@ func (w *Window) use(a store.Account, r Remote, q Queue) {
 	w.buckets.remote = r
 	w.history.remote = r
 	w.share.remote, w.share.acct = r, a
+	w.keys.setAccount(a)
 	w.sidebar.setRemote(r, restrictedBucket(a))
 	w.browser.setRemote(r)
 	w.versions.setRemote(r)

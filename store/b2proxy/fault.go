@@ -200,7 +200,7 @@ func (p *Proxy) apply(w http.ResponseWriter, r *http.Request, rec *Request, f Fa
 		_, _ = io.CopyN(io.Discard, r.Body, dropPoint(f.DropAfter, r.ContentLength))
 		hangUp(w, false)
 	case DropMidResponse:
-		p.forward(w, r, rec, &f)
+		p.forward(w, r, rec, &f, nil)
 	case Latency:
 		d := f.Delay
 		if d == 0 {

@@ -9,7 +9,8 @@
 // JSON 500 bodies with an incident id, 503 SlowDown and 429 with Retry-After,
 // connections dropped in the middle of a body, and slow answers. It answers
 // Get/Put/DeleteBucketLifecycleConfiguration itself, as B2 documents them
-// (see lifecycle.go), since the server behind it does not implement them.
+// (see lifecycle.go), and checks SSE-C keys on writes and reads (see
+// ssec.go), since the server behind it implements neither.
 //
 // Only path-style requests (/bucket/key) are understood. Bodies are streamed
 // in both directions, never held in memory, and the Host header is forwarded
@@ -52,6 +53,8 @@ type Proxy struct {
 	faults   []*Injection
 	// lifecycles holds each bucket's lifecycle rules (serveLifecycle).
 	lifecycles map[string][]b2Rule
+	// ssec holds the customer keys' MD5s of versions and uploads (ssec.go).
+	ssec ssecState
 }
 
 // New starts a proxy in front of upstream (an http://host:port base URL such
@@ -68,6 +71,7 @@ func New(tb testing.TB, upstream string) *Proxy {
 		upstream:   u,
 		counts:     make(map[string]int),
 		lifecycles: make(map[string][]b2Rule),
+		ssec:       ssecState{versions: map[string]string{}, uploads: map[string]string{}},
 		errLog:     &syncbuf.Buffer{},
 		transport: &http.Transport{
 			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -121,13 +125,22 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.serveLifecycle(w, r, rec) {
 		return
 	}
-	p.forward(w, r, rec, nil)
+	answer, ref := p.sseC(r, rec)
+	if ref != nil {
+		p.setStatus(rec, ref.status)
+		drain(r)
+		writeXMLError(w, r, ref.status, ref.code, ref.message)
+		return
+	}
+	p.forward(w, r, rec, nil, answer)
 }
 
 // forward passes r to the upstream server and streams the answer back. With
 // a drop fault it sends only part of the answer's body (see [dropPoint]) and
-// then closes the client's connection.
-func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *Request, drop *Fault) {
+// then closes the client's connection. answer, when not nil, sees a
+// successful answer before the client does: it may change its headers, or
+// replace it with a refusal.
+func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *Request, drop *Fault, answer func(*http.Response) *refusal) {
 	out := r.Clone(r.Context())
 	out.RequestURI = ""
 	out.URL = &url.URL{
@@ -151,6 +164,13 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *Request, dr
 		return
 	}
 	defer resp.Body.Close()
+	if answer != nil && resp.StatusCode < 300 {
+		if ref := answer(resp); ref != nil {
+			p.setStatus(rec, ref.status)
+			writeXMLError(w, r, ref.status, ref.code, ref.message)
+			return
+		}
+	}
 	h := w.Header()
 	for k, vv := range resp.Header {
 		h[k] = append([]string(nil), vv...)
