@@ -146,6 +146,7 @@ func run(forceSandbox bool, args []string) error {
 	a := app.NewWithID("app.haul.desktop")
 	a.SetIcon(fyne.NewStaticResource("icon.svg", assets.IconSVG))
 	ui.ApplyAppearance(a)
+	deps.Shell = desktopShell(a)
 	quitOnSignal(a)
 	ui.NewWindow(a, deps).ShowAndRun()
 	return nil
@@ -217,6 +218,21 @@ func startSandbox() (*sandbox.Sandbox, error) {
 		return nil, err
 	}
 	return sandbox.Start(ctx, tmp, false)
+}
+
+// desktopShell is the app's notifications and tray icon, or nil where they
+// cannot work: on Linux and the BSDs both go through the session D-Bus,
+// and without one Fyne's tray crashes as the app quits.
+func desktopShell(a fyne.App) ui.Shell {
+	if runtime.GOOS == "linux" || strings.HasSuffix(runtime.GOOS, "bsd") {
+		_, err := os.Stat(filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "bus"))
+		if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" && (os.Getenv("XDG_RUNTIME_DIR") == "" || err != nil) {
+			slog.Info("no session D-Bus: no tray icon and no notifications")
+			return nil
+		}
+	}
+	s, _ := a.(ui.Shell)
+	return s
 }
 
 // checkDisplay says clearly what GLFW would otherwise panic about.

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"github.com/dustin/go-humanize"
 
+	"github.com/haul-app/haul/assets"
 	"github.com/haul-app/haul/transfer"
 )
 
@@ -20,6 +21,8 @@ type Shell interface {
 	// SetSystemTrayMenu puts Haul's icon in the system tray (the first
 	// call) and gives it this menu; later calls show a changed menu.
 	SetSystemTrayMenu(m *fyne.Menu)
+	// SetSystemTrayIcon sets the tray's icon.
+	SetSystemTrayIcon(icon fyne.Resource)
 }
 
 // batchMinRun is how long a batch of transfers must have run for its end
@@ -28,10 +31,10 @@ const batchMinRun = 3 * time.Second
 
 // batchWatch follows the transfer queue, a snapshot at a time: when a
 // batch (from the queue getting busy to its going idle) that ran longer
-// than batchMinRun ends, it sends one notification with its counts; from
-// the first batch on, a tray icon shows overall progress with Pause all,
-// Resume all and Show Haul. It does nothing between snapshots, and the
-// panel hands it one only when something changed, so an idle queue costs
+// than batchMinRun ends, it sends one notification with its counts; a tray
+// icon shows overall progress while transfers run, with Pause all, Resume
+// all and Show Haul. It does nothing between snapshots, and the panel
+// hands it one only when something changed, so an idle queue costs
 // nothing.
 type batchWatch struct {
 	shell  Shell // nil: no notifications and no tray
@@ -46,7 +49,7 @@ type batchWatch struct {
 	// a job not there, or there with another state, belongs to the batch.
 	settled map[transfer.JobID]transfer.State
 
-	tray     *fyne.Menu // nil until the first batch
+	tray     *fyne.Menu // nil until startTray or the first snapshot
 	trayText string     // the menu as last shown, to show only changes
 
 	// onPauseAll, onResumeAll and onShow are the tray menu's items.
@@ -55,6 +58,16 @@ type batchWatch struct {
 
 func newBatchWatch(shell Shell) *batchWatch {
 	return &batchWatch{shell: shell, minRun: batchMinRun, settled: map[transfer.JobID]transfer.State{}}
+}
+
+// startTray puts Haul's icon in the tray, idle. Fyne starts its tray only
+// when the app starts running (a tray set later cannot be stopped when
+// the app quits), so the window calls it as it is built.
+func (b *batchWatch) startTray() {
+	if b.shell != nil {
+		b.showTray(transfer.Snapshot{}, false)
+		b.shell.SetSystemTrayIcon(fyne.NewStaticResource("tray.png", assets.TrayPNG))
+	}
 }
 
 // reset forgets the queue followed so far (another account's is next).
@@ -176,12 +189,8 @@ func batchWhat(jobs []transfer.JobStatus) (batchKind, string) {
 	return batchKind{"copies", "copy", "done"}, ""
 }
 
-// showTray sets the tray menu when what it says has changed; the tray
-// appears with the first batch.
+// showTray sets the tray menu when what it says has changed.
 func (b *batchWatch) showTray(s transfer.Snapshot, busy bool) {
-	if b.tray == nil && !busy {
-		return
-	}
 	line, paused := trayLine(s)
 	text := fmt.Sprintf("%s|%v|%v", line, busy, paused)
 	if b.tray != nil && text == b.trayText {

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,8 +11,10 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"github.com/dustin/go-humanize"
 
+	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/transfer"
 )
 
@@ -20,10 +24,12 @@ import (
 type recordingShell struct {
 	notes []fyne.Notification
 	tray  *fyne.Menu
+	icon  fyne.Resource
 }
 
 func (r *recordingShell) SendNotification(n *fyne.Notification) { r.notes = append(r.notes, *n) }
 func (r *recordingShell) SetSystemTrayMenu(m *fyne.Menu)        { r.tray = m }
+func (r *recordingShell) SetSystemTrayIcon(icon fyne.Resource)  { r.icon = icon }
 
 // trayItems is the tray menu's items as labels.
 func (h *harness) trayItems(r *recordingShell) []string {
@@ -219,4 +225,34 @@ func TestTrayPausesAndResumesTheQueue(t *testing.T) {
 	if n := get(h, func() fyne.Notification { return shell.notes[0] }); !strings.HasPrefix(n.Content, "1 file (1.6 MB) uploaded to b2://") {
 		t.Errorf("notification = %q", n.Content)
 	}
+}
+
+// TestTrayIsThereFromTheStart builds the window with a desktop shell: the
+// tray has Haul's icon (a PNG: trays read no SVG) and a quiet menu before
+// any transfer, since Fyne can start its tray only before the app runs.
+func TestTrayIsThereFromTheStart(t *testing.T) {
+	a := test.NewTempApp(t)
+	shell := &recordingShell{}
+	h := &harness{t: t, views: make(chan *folderView, 1024)}
+	h.ui(func() {
+		h.w = NewWindow(a, Deps{
+			Connect: func(context.Context, store.Account) (Remote, error) { return testClient, nil },
+			Sandbox: &SandboxInfo{Account: testSandbox.Account(), Dir: testSandbox.Dir},
+			Shell:   shell,
+		})
+	})
+	t.Cleanup(func() { h.ui(h.w.win.Close) })
+	items := h.trayItems(shell)
+	want := []string{"No transfers running", "", "Pause all", "Resume all", "", "Show Haul"}
+	if strings.Join(items, "|") != strings.Join(want, "|") {
+		t.Errorf("the tray menu = %q, want %q", items, want)
+	}
+	icon := get(h, func() fyne.Resource { return shell.icon })
+	if icon == nil || !bytes.HasPrefix(icon.Content(), []byte("\x89PNG")) {
+		t.Errorf("the tray icon is not a PNG: %v", icon)
+	}
+	if pause := get(h, func() bool { return shell.tray.Items[2].Disabled }); !pause {
+		t.Error("Pause all is enabled with nothing running")
+	}
+	h.tapTray(shell, "Show Haul")
 }

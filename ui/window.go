@@ -61,8 +61,8 @@ type Deps struct {
 	// StartAccount chooses the account to open on; empty means the last
 	// used one, or the first.
 	StartAccount string
-	// Shell sends notifications and holds the tray icon; nil means the
-	// app's own when it has them.
+	// Shell sends notifications and holds the tray icon; nil means
+	// neither (main passes the app's own where they work).
 	Shell Shell
 	// About is the version and folders the About dialog shows.
 	About AboutInfo
@@ -114,6 +114,7 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	w.dlg = &dialogs{win: w.win}
 	w.compose(d)
 	w.wire()
+	w.batches.startTray()
 	// The buttons go in before the first layout: Fyne lays a container
 	// out again when its own size changes, not when a child is added.
 	cmd := w.commands()
@@ -146,11 +147,7 @@ func (w *Window) compose(d Deps) {
 	w.enqueue = &enqueuer{dlg: w.dlg, encrypt: w.transfers.encryptUploads, customerKey: w.keys.uploadKey, onQueued: w.transfers.show}
 	w.share = &sharer{dlg: w.dlg, onStatus: w.browser.setStatus}
 	w.accounts = newAccountBar(w.dlg, d)
-	shell := d.Shell
-	if s, ok := fyne.CurrentApp().(Shell); ok && shell == nil {
-		shell = s
-	}
-	w.batches = newBatchWatch(shell)
+	w.batches = newBatchWatch(d.Shell)
 }
 
 // wire tells each component what to do when another one acts.
