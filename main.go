@@ -100,6 +100,7 @@ func run(forceSandbox bool, args []string) error {
 	if err != nil {
 		return err
 	}
+	deps.About = ui.AboutInfo{Version: appVersion(), SettingsDir: dir, JournalDir: filepath.Join(dir, "transfers")}
 	accounts, warning, err := store.OpenAccounts(dir, store.NewKeychain())
 	if err != nil {
 		return err
@@ -137,7 +138,7 @@ func run(forceSandbox bool, args []string) error {
 	}
 	conns := &connections{accounts: accounts, sandbox: sb}
 	defer conns.closeAll() // before the sandbox stops: its shutdown waits for open connections
-	qs := &queues{dir: filepath.Join(dir, "transfers"), clients: conns}
+	qs := &queues{dir: deps.About.JournalDir, clients: conns}
 	defer qs.closeAll() // before the clients close: queues stop their workers first
 	deps.Connect = conns.connect
 	deps.OpenQueue = qs.open
@@ -145,6 +146,7 @@ func run(forceSandbox bool, args []string) error {
 	a := app.NewWithID("app.haul.desktop")
 	a.SetIcon(fyne.NewStaticResource("icon.svg", assets.IconSVG))
 	ui.ApplyAppearance(a)
+	deps.Shell = desktopShell(a)
 	quitOnSignal(a)
 	ui.NewWindow(a, deps).ShowAndRun()
 	return nil
@@ -216,6 +218,21 @@ func startSandbox() (*sandbox.Sandbox, error) {
 		return nil, err
 	}
 	return sandbox.Start(ctx, tmp, false)
+}
+
+// desktopShell is the app's notifications and tray icon, or nil where they
+// cannot work: on Linux and the BSDs both go through the session D-Bus,
+// and without one Fyne's tray crashes as the app quits.
+func desktopShell(a fyne.App) ui.Shell {
+	if runtime.GOOS == "linux" || strings.HasSuffix(runtime.GOOS, "bsd") {
+		_, err := os.Stat(filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "bus"))
+		if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" && (os.Getenv("XDG_RUNTIME_DIR") == "" || err != nil) {
+			slog.Info("no session D-Bus: no tray icon and no notifications")
+			return nil
+		}
+	}
+	s, _ := a.(ui.Shell)
+	return s
 }
 
 // checkDisplay says clearly what GLFW would otherwise panic about.

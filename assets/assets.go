@@ -10,3 +10,9 @@ import (
 //
 //go:embed icon.svg
 var IconSVG []byte
+
+// TrayPNG is the icon in PNG at 64×64 pixels, for the system tray, which
+// reads no SVG (made from icon.svg with rsvg-convert -w 64 -h 64).
+//
+//go:embed tray.png
+var TrayPNG []byte

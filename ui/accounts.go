@@ -239,7 +239,7 @@ func (a *accountBar) showAccounts() {
 			edit.Disable()
 			remove.Disable()
 		}
-		rows.Add(container.NewBorder(nil, nil, nil, container.NewHBox(edit, remove), label))
+		rows.Add(container.NewBorder(nil, nil, nil, container.NewHBox(withTip(edit, "Edit this account…"), withTip(remove, "Remove this account…")), label))
 	}
 	if len(rows.Objects) == 0 {
 		rows.Add(widget.NewLabel("No B2 accounts yet."))
@@ -248,7 +248,9 @@ func (a *accountBar) showAccounts() {
 		d.Hide()
 		a.showAddAccount()
 	})
-	d = dialog.NewCustom("Accounts", "Close", container.NewBorder(nil, add, nil, nil, container.NewVScroll(rows)), a.dlg.win)
+	body, closeTips := newTipHost(container.NewBorder(nil, add, nil, nil, container.NewVScroll(rows)))
+	d = dialog.NewCustom("Accounts", "Close", body, a.dlg.win)
+	d.SetOnClosed(closeTips)
 	d.Resize(fyne.NewSize(560, 360))
 	a.dlg.present(d, d.Hide)
 }

@@ -215,7 +215,8 @@ func newBrowser() *browser {
 // filter, breadcrumbs and actions above the table, the status bar below,
 // and messages over the table.
 func (b *browser) layout() fyne.CanvasObject {
-	nav := container.NewHBox(b.path.back, b.path.fwd, b.path.up, b.path.refresh)
+	nav := container.NewHBox(withTip(b.path.back, "Back (Alt+Left)"), withTip(b.path.fwd, "Forward (Alt+Right)"),
+		withTip(b.path.up, "Up one folder (Alt+Up)"), withTip(b.path.refresh, "Refresh (F5)"))
 	filterBox := container.NewGridWrap(fyne.NewSize(200, b.filterEntry.MinSize().Height), b.filterEntry)
 	// The breadcrumbs get a row of their own: beside the actions they
 	// were squeezed to the bucket's name.
@@ -407,6 +408,9 @@ func (b *browser) loadAsync(ctx context.Context, gen int, r folderLister, m *fol
 			// the widgets then swap in the prepared view at once.
 			spec, filter = b.currentSpec(gen, spec, filter)
 			v := m.view(spec, filter)
+			if done && v.nFolders+v.nFiles == 0 {
+				v.onlyDeleted = holdsDeleted(ctx, r, loc)
+			}
 			do(func() {
 				if b.gen == gen {
 					b.setView(v)
@@ -492,16 +496,61 @@ func (b *browser) setView(v *folderView) {
 		b.hideMessage()
 	case !v.done:
 		b.showMessage("Loading…")
-	case v.filter != "":
-		b.showMessage(fmt.Sprintf("Nothing in this folder matches “%s”.", v.filter))
-	case b.loc.Prefix == "":
-		b.showMessage("This bucket is empty.")
+	case b.mode.versions() && v.filter == "":
+		b.showMessage(historyEmptyText(b.mode))
 	default:
-		b.showMessage("This folder is empty.")
+		b.showMessage(emptyText(v, b.loc.Prefix == ""))
 	}
 	b.updateStatus()
 	if b.onView != nil {
 		b.onView(v)
+	}
+}
+
+// emptyText says why a listed folder shows no rows, and what to do.
+func emptyText(v *folderView, bucketRoot bool) string {
+	what := "folder"
+	if bucketRoot {
+		what = "bucket"
+	}
+	switch {
+	case v.filter != "" && v.nFolders+v.nFiles > 0:
+		return fmt.Sprintf("Nothing in this %s matches “%s”. Clear the filter to see all %s.", what, v.filter,
+			plural(v.nFolders+v.nFiles, "item"))
+	case v.onlyDeleted:
+		return fmt.Sprintf("This %s holds only deleted files: tick Show deleted (below) to see them and bring them back.", what)
+	}
+	return fmt.Sprintf("This %s is empty. Drop files here, or use Upload (Ctrl+U) or the new folder button.", what)
+}
+
+// historyEmptyText says why a folder shown with its deleted files, or as
+// it was at a moment, has no rows.
+func historyEmptyText(m historyMode) string {
+	if m.at.IsZero() {
+		return "Nothing here, deleted or not."
+	}
+	return "This folder held nothing at that moment. Choose another moment with As of…, or go Back to now."
+}
+
+// holdsDeleted reports whether a folder that lists nothing has versions
+// under it: files deleted since, or folders of them. It costs one small
+// listing (a billable class C call), made only for empty folders.
+func holdsDeleted(ctx context.Context, r folderLister, loc Location) bool {
+	// Three entries: the first may be the empty-folder placeholder, which
+	// the listing leaves out.
+	page, err := r.Versions(ctx, store.VersionsInput{Bucket: loc.Bucket, Prefix: loc.Prefix, Delimiter: true, MaxKeys: 3})
+	if err != nil {
+		slog.Debug("look for deleted files", "prefix", loc.Prefix, "err", err)
+		return false
+	}
+	return len(page.Versions) > 0 || len(page.Folders) > 0
+}
+
+// noBuckets says what to do when the account has no bucket, unless one
+// is open.
+func (b *browser) noBuckets() {
+	if b.loc.Bucket == "" {
+		b.showMessage("This account has no buckets yet. Make one with the + button beside Buckets, on the left.")
 	}
 }
 
@@ -543,10 +592,10 @@ func (b *browser) toggleSort(col sortColumn) {
 func (b *browser) setStatus(msg string) { b.status.SetText(msg) }
 
 // addAction puts a button at the end of the toolbar row.
-func (b *browser) addAction(btn *widget.Button) { b.actions.Add(btn) }
+func (b *browser) addAction(btn fyne.CanvasObject) { b.actions.Add(btn) }
 
 // addActionFirst puts a button at the start of the toolbar row.
-func (b *browser) addActionFirst(btn *widget.Button) {
+func (b *browser) addActionFirst(btn fyne.CanvasObject) {
 	b.actions.Objects = append([]fyne.CanvasObject{btn}, b.actions.Objects...)
 	b.actions.Refresh()
 }

@@ -20,7 +20,7 @@ type commands struct {
 	rename, newFolder, delete, deleteForGood   func()
 	asOf, restore, undelete                    func()
 	newBucket, visibility, deleteBucket        func()
-	unfinished, care                           func()
+	unfinished, care, about                    func()
 }
 
 func (w *Window) commands() commands {
@@ -65,6 +65,7 @@ func (w *Window) commands() commands {
 		visibility:    func() { w.buckets.toggleVisibility(bucket(), w.sidebar.visibility(bucket())) },
 		deleteBucket:  func() { w.buckets.delete(bucket()) },
 		unfinished:    func() { showUnfinished(w.dlg, w.remote, bucket()) },
+		about:         func() { showAbout(w.dlg, w.about, w.sandbox) },
 		care: func() {
 			openCare(w.dlg, w.remote, bucket(), b.location().Prefix, func(string) { w.browser.refresh() })
 		},
@@ -87,23 +88,23 @@ func (w *Window) propertiesSaved(bucket, key string) {
 // context menu) to them.
 func (w *Window) addButtons(cmd commands) {
 	b := w.browser
-	b.addActionFirst(widget.NewButtonWithIcon("", theme.FolderNewIcon(), cmd.newFolder))
-	for _, btn := range []*widget.Button{
+	b.addActionFirst(withTip(widget.NewButtonWithIcon("", theme.FolderNewIcon(), cmd.newFolder), "New folder"))
+	for _, btn := range []fyne.CanvasObject{
 		widget.NewButtonWithIcon("Upload", theme.UploadIcon(), cmd.upload),
 		widget.NewButtonWithIcon("Folder", theme.FolderOpenIcon(), cmd.uploadFolder),
 		widget.NewButtonWithIcon("Download", theme.DownloadIcon(), cmd.downloadTo),
 		widget.NewButtonWithIcon("Share", theme.MailForwardIcon(), cmd.share),
 		widget.NewButtonWithIcon("As of…", theme.HistoryIcon(), cmd.asOf),
-		widget.NewButtonWithIcon("", theme.SearchIcon(), cmd.search),
+		withTip(widget.NewButtonWithIcon("", theme.SearchIcon(), cmd.search), "Search this bucket (Ctrl+Shift+F)"),
 	} {
 		b.addAction(btn)
 	}
-	for _, btn := range []*widget.Button{
-		widget.NewButtonWithIcon("", theme.ContentAddIcon(), cmd.newBucket),
-		widget.NewButtonWithIcon("", theme.VisibilityIcon(), cmd.visibility),
-		widget.NewButtonWithIcon("", theme.DeleteIcon(), cmd.deleteBucket),
+	for _, btn := range []*tipped{
+		withTip(widget.NewButtonWithIcon("", theme.ContentAddIcon(), cmd.newBucket), "New bucket…"),
+		withTip(widget.NewButtonWithIcon("", theme.VisibilityIcon(), cmd.visibility), "Make the bucket public or private…"),
+		withTip(widget.NewButtonWithIcon("", theme.DeleteIcon(), cmd.deleteBucket), "Delete the bucket…"),
 	} {
-		btn.Importance = widget.LowImportance
+		btn.btn.Importance = widget.LowImportance
 		w.sidebar.addBucketAction(btn)
 	}
 	w.accounts.addAction(widget.NewButtonWithIcon("Unfinished uploads…", theme.HistoryIcon(), cmd.unfinished))
@@ -111,6 +112,7 @@ func (w *Window) addButtons(cmd commands) {
 	w.accounts.addAction(widget.NewButtonWithIcon("Appearance…", theme.ColorPaletteIcon(), func() { showAppearance(w.dlg) }))
 	w.accounts.addAction(widget.NewButtonWithIcon("Encryption keys…", theme.VisibilityOffIcon(), w.keys.show))
 	w.accounts.addAction(w.keys.choice)
+	w.accounts.addAction(withTip(widget.NewButtonWithIcon("", theme.InfoIcon(), cmd.about), "About Haul (F1)"))
 	b.onOpenFile = cmd.properties
 	b.onDelete = func(forGood bool) {
 		if forGood {

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 
 	"github.com/haul-app/haul/store"
@@ -23,6 +24,7 @@ func Sentence(err error) string {
 		}
 	}
 	var s string
+	var pe *fs.PathError // a local file
 	switch {
 	case errors.Is(err, store.ErrCanceled):
 		return "Cancelled."
@@ -69,6 +71,10 @@ func Sentence(err error) string {
 			"add that key under Encryption keys… (Paste a key) and try again."
 	case errors.Is(err, store.ErrUnsupported):
 		s = "B2 does not support that operation through its S3 API."
+	case errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist):
+		return "The file " + tildeHome(pe.Path) + " is no longer on this computer: it was moved or deleted."
+	case errors.As(err, &pe) && errors.Is(err, fs.ErrPermission):
+		return "Haul is not allowed to open " + tildeHome(pe.Path) + ": check its permissions."
 	default:
 		if se != nil {
 			return fmt.Sprintf("Something went wrong: %s.", se.Error())

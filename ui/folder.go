@@ -68,6 +68,9 @@ type folderView struct {
 	size             int64
 	done             bool
 	filter           string
+	// onlyDeleted marks a folder that lists nothing but holds deleted
+	// files (or folders of them): Show deleted would show them.
+	onlyDeleted bool
 }
 
 // view snapshots the model, filtered by a case-insensitive substring of the

@@ -79,7 +79,9 @@ func (h *harness) versionRow(i int) []fyne.CanvasObject {
 		p := h.w.versions
 		o := p.createRow()
 		p.updateRow(i, o)
-		buttons = o.(*fyne.Container).Objects[1].(*fyne.Container).Objects[1].(*fyne.Container).Objects
+		for _, b := range o.(*fyne.Container).Objects[1].(*fyne.Container).Objects[1].(*fyne.Container).Objects {
+			buttons = append(buttons, b.(*tipped).btn)
+		}
 	})
 	return buttons
 }

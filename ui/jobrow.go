@@ -31,6 +31,8 @@ type jobRowView struct {
 	retry  *widget.Button
 	pause  *widget.Button
 	cancel *widget.Button
+	// pauseTip is the pause button's tooltip, which follows its icon.
+	pauseTip *tipped
 }
 
 func newJobRowView(p *transfersPanel) *jobRowView {
@@ -56,12 +58,14 @@ func newJobRowView(p *transfersPanel) *jobRowView {
 	for _, b := range []*widget.Button{v.open, v.front, v.retry, v.pause, v.cancel} {
 		b.Importance = widget.LowImportance
 	}
+	v.pauseTip = withTip(v.pause, "Pause")
 	v.ExtendBaseWidget(v)
 	return v
 }
 
 func (v *jobRowView) CreateRenderer() fyne.WidgetRenderer {
-	buttons := container.NewHBox(v.front, v.retry, v.pause, v.cancel)
+	buttons := container.NewHBox(withTip(v.front, "Start next"), withTip(v.retry, "Try again"), v.pauseTip,
+		withTip(v.cancel, "Cancel this transfer…"))
 	first := container.NewGridWithColumns(3,
 		container.New(&fixedWidth{w: 300}, container.NewBorder(nil, nil, v.icon, nil, v.name)),
 		v.bar,
@@ -97,9 +101,11 @@ func (v *jobRowView) show(r jobRow) {
 	v.cancel.OnTapped = func() { v.p.confirmCancel(id, name) }
 	if r.state == transfer.Paused {
 		v.pause.SetIcon(theme.MediaPlayIcon())
+		v.pauseTip.setTip("Resume")
 		v.pause.OnTapped = func() { v.p.act(id, jobControl.Resume) }
 	} else {
 		v.pause.SetIcon(theme.MediaPauseIcon())
+		v.pauseTip.setTip("Pause")
 		v.pause.OnTapped = func() { v.p.act(id, jobControl.Pause) }
 	}
 	active := r.state == transfer.Running || r.state == transfer.Queued || r.state == transfer.Paused

@@ -17,6 +17,7 @@ import (
 //	Ctrl+D        download the selection to the last folder (Shift: choose)
 //	Delete        delete (hide) the selection; Shift+Delete: for good
 //	F2            rename
+//	F1            About Haul
 //	Ctrl+Shift+F  search
 //	Alt+Enter     properties
 //	arrows, Enter, Home, End, Page Up/Down   the table
@@ -77,6 +78,8 @@ func (w *Window) addShortcuts(cmd commands) {
 			cmd.delete()
 		case fyne.KeyF2:
 			cmd.rename()
+		case fyne.KeyF1:
+			cmd.about()
 		case fyne.KeyBackspace:
 			b.goBack()
 		case fyne.KeyUp, fyne.KeyDown, fyne.KeyReturn, fyne.KeyEnter, fyne.KeyHome, fyne.KeyEnd, fyne.KeyPageUp, fyne.KeyPageDown:

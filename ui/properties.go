@@ -240,8 +240,10 @@ func newPropertiesDialog(win fyne.Window, r propertiesRemote, bucket string, pub
 	right := container.NewBorder(bold("Preview"), nil, nil, nil, p.previewBox)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.55
-	p.dlg = dialog.NewCustom("Properties of "+path.Base(o.Key), "Close", split, win)
+	body, closeTips := newTipHost(split)
+	p.dlg = dialog.NewCustom("Properties of "+path.Base(o.Key), "Close", body, win)
 	p.dlg.SetOnClosed(p.cancel)
+	p.dlg.SetOnClosed(closeTips)
 	p.dlg.Resize(fyne.NewSize(1000, 680))
 	return p
 }
@@ -339,7 +341,7 @@ func (p *propertiesDialog) addRow(name, value string) *metaRow {
 	explain("")
 	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { p.removeRow(row) })
 	// VBoxes keep the name and button one line high beside a note.
-	row.box = container.NewBorder(nil, nil, nil, container.NewVBox(remove),
+	row.box = container.NewBorder(nil, nil, nil, container.NewVBox(withTip(remove, "Remove this metadata")),
 		container.NewGridWithColumns(2, container.NewVBox(row.name), container.NewVBox(row.value, row.note)))
 	p.rows = append(p.rows, row)
 	p.metaBox.Add(row.box)

@@ -38,6 +38,8 @@ type sidebar struct {
 	treeGen  int // bumped per bucket; stale tree listings are dropped
 
 	onOpen func(Location)
+	// onNoBuckets is told that the account has no bucket at all.
+	onNoBuckets func()
 	// bucketActions holds the new, visibility and delete buttons, wired by
 	// the window.
 	bucketActions *fyne.Container
@@ -179,8 +181,11 @@ func (s *sidebar) listBucketsAsync(restricted string) {
 				s.message.Show()
 				s.nameBox.Show()
 			case len(buckets) == 0:
-				s.message.SetText("This account has no buckets yet.")
+				s.message.SetText("No buckets yet: make one with + above.")
 				s.message.Show()
+				if s.onNoBuckets != nil {
+					s.onNoBuckets()
+				}
 			}
 			s.markBucket(s.bucket)
 		})
@@ -309,7 +314,7 @@ type bucketLister interface {
 }
 
 // addBucketAction puts a button above the bucket list.
-func (s *sidebar) addBucketAction(btn *widget.Button) { s.bucketActions.Add(btn) }
+func (s *sidebar) addBucketAction(btn fyne.CanvasObject) { s.bucketActions.Add(btn) }
 
 // bucketCount is how many buckets the account has, as last listed.
 func (s *sidebar) bucketCount() int { return len(s.buckets) }

@@ -83,13 +83,15 @@ type transfersPanel struct {
 	openFolder func(dir string) error
 	heights    map[int]float32 // rows' heights as last set, to set only changes
 
-	list     *widget.List
-	totals   *widget.Label
-	toggle   *widget.Button
-	encrypt  *widget.Check  // server-side encryption with B2-managed keys for new uploads
-	settings *widget.Button // opens the transfer settings
-	body     *fyne.Container
-	content  fyne.CanvasObject
+	list   *widget.List
+	totals *widget.Label
+	toggle *widget.Button
+	// toggleTip is the toggle with its tooltip, which follows the state.
+	toggleTip *tipped
+	encrypt   *widget.Check  // server-side encryption with B2-managed keys for new uploads
+	settings  *widget.Button // opens the transfer settings
+	body      *fyne.Container
+	content   fyne.CanvasObject
 }
 
 func newTransfersPanel(dlg *dialogs) *transfersPanel {
@@ -109,14 +111,15 @@ func newTransfersPanel(dlg *dialogs) *transfersPanel {
 	resumeAll := widget.NewButtonWithIcon("Resume all", theme.MediaPlayIcon(), func() { p.withQueue(jobControl.ResumeAll) })
 	clearDone := widget.NewButtonWithIcon("Clear finished", theme.DeleteIcon(), func() { p.withQueue(jobControl.ClearFinished) })
 	p.toggle = widget.NewButtonWithIcon("", theme.MenuDropUpIcon(), p.toggleBody)
+	p.toggleTip = withTip(p.toggle, "Show the transfers")
 	p.encrypt = widget.NewCheck("Encrypt uploads (SSE-B2)", func(on bool) {
 		fyne.CurrentApp().Preferences().SetBool(prefEncryptUploads, on)
 	})
 	p.encrypt.SetChecked(fyne.CurrentApp().Preferences().Bool(prefEncryptUploads))
 	p.settings = widget.NewButtonWithIcon("", theme.SettingsIcon(), p.showSettings)
 	header := container.NewBorder(nil, nil,
-		container.NewHBox(p.toggle, widget.NewLabelWithStyle("Transfers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
-		container.NewHBox(p.encrypt, pauseAll, resumeAll, clearDone, p.settings), p.totals)
+		container.NewHBox(p.toggleTip, widget.NewLabelWithStyle("Transfers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
+		container.NewHBox(p.encrypt, pauseAll, resumeAll, clearDone, withTip(p.settings, "Transfer settings…")), p.totals)
 	p.body = container.NewStack(container.New(&fixedHeight{h: 230, onLayout: p.fitRows}, p.list))
 	p.body.Hide()
 	p.content = container.NewBorder(widget.NewSeparator(), nil, nil, nil, container.NewVBox(header, p.body))
@@ -151,9 +154,11 @@ func (p *transfersPanel) toggleBody() {
 	if p.body.Visible() {
 		p.body.Hide()
 		p.toggle.SetIcon(theme.MenuDropUpIcon())
+		p.toggleTip.setTip("Show the transfers")
 	} else {
 		p.body.Show()
 		p.toggle.SetIcon(theme.MenuDropDownIcon())
+		p.toggleTip.setTip("Hide the transfers")
 		// The rows may have changed while it was closed: the ticker
 		// touches no widget when nothing moves.
 		p.fitRows()

@@ -118,8 +118,8 @@ func TestEmptyBucketCannotBeConfirmedByAccident(t *testing.T) {
 	deleteBtn := func() *widget.Button {
 		return get(h, func() *widget.Button {
 			for _, o := range h.w.sidebar.bucketActions.Objects {
-				if b, ok := o.(*widget.Button); ok && b.Icon == theme.DeleteIcon() {
-					return b
+				if b, ok := o.(*tipped); ok && b.btn.Icon == theme.DeleteIcon() {
+					return b.btn
 				}
 			}
 			return nil

@@ -210,12 +210,14 @@ func (p *versionPanel) createRow() fyne.CanvasObject {
 	detail := widget.NewLabel("size · id")
 	detail.SizeName = theme.SizeNameCaptionText
 	detail.Truncation = fyne.TextTruncateEllipsis
-	btn := func(icon fyne.Resource) *widget.Button {
+	btn := func(icon fyne.Resource, tip string) *tipped {
 		b := widget.NewButtonWithIcon("", icon, nil)
 		b.Importance = widget.LowImportance
-		return b
+		return withTip(b, tip)
 	}
-	buttons := container.NewHBox(btn(theme.ContentCopyIcon()), btn(theme.DownloadIcon()), btn(theme.MailForwardIcon()), btn(theme.HistoryIcon()), btn(lockIcon), btn(theme.DeleteIcon()))
+	buttons := container.NewHBox(btn(theme.ContentCopyIcon(), "Copy the version ID"), btn(theme.DownloadIcon(), "Download this version"),
+		btn(theme.MailForwardIcon(), "Share a link to this version…"), btn(theme.HistoryIcon(), "Restore: make this version the current one"),
+		btn(lockIcon, "Retention and legal hold…"), btn(theme.DeleteIcon(), "Delete this version for good…"))
 	// The date and badge get the panel's whole width; the buttons share
 	// the second line with the size and ID.
 	// The lock of a version in a bucket with Object Lock, on a line of its
@@ -226,6 +228,32 @@ func (p *versionPanel) createRow() fyne.CanvasObject {
 	lock.Importance = widget.WarningImportance
 	lock.Truncation = fyne.TextTruncateEllipsis
 	return container.NewVBox(container.NewHBox(when, badge), container.NewBorder(nil, nil, nil, buttons, detail), lock)
+}
+
+// exactMillis is a version's time when even its exact time to the second
+// reads as a neighbour's: B2 keeps milliseconds.
+const exactMillis = "2006-01-02 15:04:05.000 MST"
+
+// timeText is version i's time as precise as it takes to tell it from the
+// versions above and below: humanized ("2 minutes ago") when that differs,
+// else exact to the second, else to the millisecond. The exact sizes and
+// times choice starts from the second.
+func (p *versionPanel) timeText(i int) string {
+	same := func(format func(time.Time) string) bool {
+		s := format(p.versions[i].Modified)
+		return i > 0 && format(p.versions[i-1].Modified) == s ||
+			i+1 < len(p.versions) && format(p.versions[i+1].Modified) == s
+	}
+	layout := func(l string) func(time.Time) string {
+		return func(t time.Time) string { return t.Local().Format(l) }
+	}
+	switch {
+	case !p.exact && !same(humanize.Time):
+		return humanize.Time(p.versions[i].Modified)
+	case !same(layout(exactTime)):
+		return layout(exactTime)(p.versions[i].Modified)
+	}
+	return layout(exactMillis)(p.versions[i].Modified)
 }
 
 // Button order in a row.
@@ -247,14 +275,14 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	head, bottom := row.Objects[0].(*fyne.Container), row.Objects[1].(*fyne.Container)
 	when, badge := head.Objects[0].(*widget.Label), head.Objects[1].(*widget.Label)
 	detail := bottom.Objects[0].(*widget.Label)
-	buttons := bottom.Objects[1].(*fyne.Container).Objects
+	tips := bottom.Objects[1].(*fyne.Container).Objects
+	buttons := make([]fyne.CanvasObject, len(tips))
+	for j, b := range tips {
+		buttons[j] = b.(*tipped).btn
+	}
 
 	exact := p.exact
-	if exact {
-		when.SetText(v.Modified.Local().Format("2006-01-02 15:04:05 MST"))
-	} else {
-		when.SetText(humanize.Time(v.Modified))
-	}
+	when.SetText(p.timeText(i))
 	switch {
 	case v.DeleteMarker:
 		badge.SetText("deleted")
@@ -281,9 +309,11 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 
 	copyID, down, restore, del := buttons[btnCopyID].(*widget.Button), buttons[btnDownload].(*widget.Button),
 		buttons[btnRestore].(*widget.Button), buttons[btnDelete].(*widget.Button)
+	// The tooltip shows the whole ID; the row has room for its start.
+	tips[btnCopyID].(*tipped).setTip("Copy the version ID: " + v.VersionID)
 	copyID.OnTapped = func() {
 		fyne.CurrentApp().Clipboard().SetContent(v.VersionID)
-		p.status.SetText("Version ID copied.")
+		p.status.SetText("Version ID " + shortID(v.VersionID) + " copied.")
 	}
 	bucket := p.bucket
 	act := func(fn func(string, store.Version)) func() {
@@ -306,8 +336,10 @@ func (p *versionPanel) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	setVisible(restore, !v.DeleteMarker && !v.IsLatest)
 	if v.DeleteMarker {
 		del.SetIcon(theme.ContentUndoIcon())
+		tips[btnDelete].(*tipped).setTip("Undelete: remove this delete marker")
 	} else {
 		del.SetIcon(theme.DeleteIcon())
+		tips[btnDelete].(*tipped).setTip("Delete this version for good…")
 	}
 }
 

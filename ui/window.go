@@ -61,6 +61,11 @@ type Deps struct {
 	// StartAccount chooses the account to open on; empty means the last
 	// used one, or the first.
 	StartAccount string
+	// Shell sends notifications and holds the tray icon; nil means
+	// neither (main passes the app's own where they work).
+	Shell Shell
+	// About is the version and folders the About dialog shows.
+	About AboutInfo
 	// Notices are start-up problems to tell the person (a broken settings
 	// file, no keychain).
 	Notices []string
@@ -88,11 +93,15 @@ type Window struct {
 	history   *historyActions
 	enqueue   *enqueuer
 	share     *sharer
+	batches   *batchWatch
 	keys      *encryptionKeys
 
-	current store.Account
-	remote  Remote // the current account's client; nil while connecting
-	queue   Queue  // the current account's transfer queue, or nil
+	current   store.Account
+	remote    Remote // the current account's client; nil while connecting
+	queue     Queue  // the current account's transfer queue, or nil
+	closeTips func() // unregisters the window's tooltip layer
+	about     AboutInfo
+	sandbox   *SandboxInfo
 	// lastKeyDown tells Shift+Delete from Ctrl+X (keys.go).
 	lastKeyDown fyne.KeyName
 }
@@ -100,11 +109,12 @@ type Window struct {
 // NewWindow builds the main window; call ShowAndRun or Show.
 func NewWindow(a fyne.App, d Deps) *Window {
 	closing.Store(false)
-	w := &Window{win: a.NewWindow("Haul"), start: d.Start, startAccount: d.StartAccount}
+	w := &Window{win: a.NewWindow("Haul"), start: d.Start, startAccount: d.StartAccount, about: d.About, sandbox: d.Sandbox}
 	w.win.SetIcon(a.Metadata().Icon)
 	w.dlg = &dialogs{win: w.win}
 	w.compose(d)
 	w.wire()
+	w.batches.startTray()
 	// The buttons go in before the first layout: Fyne lays a container
 	// out again when its own size changes, not when a child is added.
 	cmd := w.commands()
@@ -114,7 +124,9 @@ func NewWindow(a fyne.App, d Deps) *Window {
 	right.Offset = 0.64
 	split := container.NewHSplit(w.sidebar.content, right)
 	split.Offset = 0.2
-	w.win.SetContent(container.NewBorder(w.accounts.content, w.transfers.content, nil, nil, split))
+	content, closeTips := newTipHost(container.NewBorder(w.accounts.content, w.transfers.content, nil, nil, split))
+	w.closeTips = closeTips
+	w.win.SetContent(content)
 	w.win.Resize(fyne.NewSize(1200, 760))
 	w.win.SetOnDropped(w.dropped)
 	w.win.SetOnClosed(w.closed)
@@ -135,6 +147,7 @@ func (w *Window) compose(d Deps) {
 	w.enqueue = &enqueuer{dlg: w.dlg, encrypt: w.transfers.encryptUploads, customerKey: w.keys.uploadKey, onQueued: w.transfers.show}
 	w.share = &sharer{dlg: w.dlg, onStatus: w.browser.setStatus}
 	w.accounts = newAccountBar(w.dlg, d)
+	w.batches = newBatchWatch(d.Shell)
 }
 
 // wire tells each component what to do when another one acts.
@@ -153,6 +166,7 @@ func (w *Window) wire() {
 	}
 	b.onSubfolders = w.sidebar.setChildren
 	w.sidebar.onOpen = b.open
+	w.sidebar.onNoBuckets = b.noBuckets
 	v.onDownload = w.enqueue.downloadVersion
 	v.onShare = func(bucket string, ver store.Version) {
 		w.share.share(bucket, w.sidebar.visibility(bucket) == store.PublicRead, []shareTarget{{Key: ver.Key, VersionID: ver.VersionID}})
@@ -161,6 +175,13 @@ func (w *Window) wire() {
 	w.transfers.onTick = func(s transfer.Snapshot, finished []transfer.JobStatus) {
 		b.jobsFinished(s, finished)
 		v.jobsFinished(finished)
+		w.batches.tick(s)
+	}
+	w.batches.onPauseAll = func() { w.transfers.withQueue(jobControl.PauseAll) }
+	w.batches.onResumeAll = func() { w.transfers.withQueue(jobControl.ResumeAll) }
+	w.batches.onShow = func() {
+		w.win.Show()
+		w.win.RequestFocus()
 	}
 	w.objects.onStatus, w.objects.onChanged, w.objects.onQueued = b.setStatus, changed, w.transfers.show
 	w.history.onChanged = changed
@@ -191,6 +212,7 @@ func (w *Window) wire() {
 // while it connects).
 func (w *Window) use(a store.Account, r Remote, q Queue) {
 	w.current, w.remote, w.queue = a, r, q
+	w.batches.reset()
 	w.copies.q = q
 	w.transfers.setQueue(q)
 	w.enqueue.queue, w.enqueue.remote = q, r
@@ -214,7 +236,12 @@ func (w *Window) dropped(pos fyne.Position, uris []fyne.URI) {
 // touch the widgets after it.
 func (w *Window) closed() {
 	closing.Store(true)
+	w.closeTips()
 	w.transfers.stopTicker()
+	if w.batches.tray != nil {
+		// A tray icon keeps a Fyne app running with no window open.
+		fyne.CurrentApp().Quit()
+	}
 }
 
 // Quitting tells the widgets' background work that the app is about to stop,
