@@ -21,6 +21,7 @@ type commands struct {
 	asOf, restore, undelete                    func()
 	newBucket, visibility, deleteBucket        func()
 	unfinished, care                           func()
+	sync                                       func()
 }
 
 func (w *Window) commands() commands {
@@ -65,6 +66,7 @@ func (w *Window) commands() commands {
 		visibility:    func() { w.buckets.toggleVisibility(bucket(), w.sidebar.visibility(bucket())) },
 		deleteBucket:  func() { w.buckets.delete(bucket()) },
 		unfinished:    func() { showUnfinished(w.dlg, w.remote, bucket()) },
+		sync:          func() { w.syncs.open(here()) },
 		care: func() {
 			openCare(w.dlg, w.remote, bucket(), b.location().Prefix, func(string) { w.browser.refresh() })
 		},
@@ -94,6 +96,7 @@ func (w *Window) addButtons(cmd commands) {
 		widget.NewButtonWithIcon("Download", theme.DownloadIcon(), cmd.downloadTo),
 		widget.NewButtonWithIcon("Share", theme.MailForwardIcon(), cmd.share),
 		widget.NewButtonWithIcon("As of…", theme.HistoryIcon(), cmd.asOf),
+		widget.NewButtonWithIcon("Sync…", theme.ViewRefreshIcon(), cmd.sync),
 		widget.NewButtonWithIcon("", theme.SearchIcon(), cmd.search),
 	} {
 		b.addAction(btn)
@@ -153,6 +156,7 @@ func (w *Window) showMenu(cmd commands, pos fyne.Position) {
 	items = append(items, fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Search this folder… (Ctrl+Shift+F)", cmd.search),
 		fyne.NewMenuItem("Upload files here…", cmd.upload),
-		fyne.NewMenuItem("Upload a folder here…", cmd.uploadFolder))
+		fyne.NewMenuItem("Upload a folder here…", cmd.uploadFolder),
+		fyne.NewMenuItem("Sync with a local folder… (Ctrl+Shift+S)", cmd.sync))
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), w.win.Canvas(), pos)
 }

@@ -6,6 +6,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -61,6 +62,8 @@ type Deps struct {
 	// Notices are start-up problems to tell the person (a broken settings
 	// file, no keychain).
 	Notices []string
+	// SyncPairs keeps sync pairs per account; nil keeps none.
+	SyncPairs SyncPairs
 }
 
 // Window is Haul's main window. It is composition only: it builds the
@@ -85,6 +88,7 @@ type Window struct {
 	history   *historyActions
 	enqueue   *enqueuer
 	share     *sharer
+	syncs     *syncFlow
 
 	current store.Account
 	remote  Remote // the current account's client; nil while connecting
@@ -130,6 +134,7 @@ func (w *Window) compose(d Deps) {
 	w.enqueue = &enqueuer{dlg: w.dlg, encrypt: w.transfers.encryptUploads, onQueued: w.transfers.show}
 	w.share = &sharer{dlg: w.dlg, onStatus: w.browser.setStatus}
 	w.accounts = newAccountBar(w.dlg, d)
+	w.syncs = &syncFlow{dlg: w.dlg, pairs: d.SyncPairs}
 }
 
 // wire tells each component what to do when another one acts.
@@ -180,6 +185,12 @@ func (w *Window) wire() {
 		}
 	}
 	w.accounts.onFailed = b.showError
+	w.syncs.onQueued = w.transfers.show
+	w.syncs.onChanged = func(bucket, prefix string) {
+		if l := b.location(); l.Bucket == bucket && strings.HasPrefix(l.Prefix, prefix) {
+			changed()
+		}
+	}
 }
 
 // use hands an account's client and queue to every component (nil, nil
@@ -193,6 +204,7 @@ func (w *Window) use(a store.Account, r Remote, q Queue) {
 	w.buckets.remote = r
 	w.history.remote = r
 	w.share.remote, w.share.acct = r, a
+	w.syncs.use(a.ID, r, q)
 	w.sidebar.setRemote(r, restrictedBucket(a))
 	w.browser.setRemote(r)
 	w.versions.setRemote(r)
