@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -325,5 +326,68 @@ func TestSyncSetupExplainsBadInput(t *testing.T) {
 	h.waitSee("The local folder " + missing + " does not exist.")
 	if h.tapButton("Sync") {
 		t.Error("Sync is enabled after a failed comparison")
+	}
+}
+
+// heldListing lets the first page of every recursive listing through and
+// holds later pages until the caller gives up, recording how it did.
+type heldListing struct {
+	*store.Client
+	held     chan struct{}
+	canceled chan error
+}
+
+func (g *heldListing) List(ctx context.Context, in store.ListInput) (store.Page, error) {
+	if in.Recursive && in.Token != "" {
+		g.held <- struct{}{}
+		<-ctx.Done()
+		g.canceled <- ctx.Err()
+		return store.Page{}, ctx.Err()
+	}
+	return g.Client.List(ctx, in)
+}
+
+// TestSyncPreviewStreamsAndStops previews a mirror of an empty folder onto
+// a bucket folder of 2,500 files whose listing stops after its first page:
+// its removals are counted and listed while the comparison
+// waits, Sync stays disabled, and Stop ends the listing and says that
+// nothing moved.
+func TestSyncPreviewStreamsAndStops(t *testing.T) {
+	c, _ := proxiedClient(t)
+	g := &heldListing{Client: c, held: make(chan struct{}, 4), canceled: make(chan error, 1)}
+	h, _ := newTransferHarnessOn(t, g, Location{Bucket: pagingBucket, Prefix: "many/"}, transfer.DefaultOptions())
+	h.openSync(t.TempDir())
+	h.tapTab("Mirror up: local → B2, hiding what the folder lacks")
+	h.tapButton("Preview")
+	select {
+	case <-g.held:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the comparison never asked for the second page")
+	}
+	// The page's last name waits for the next page: a local name could
+	// still sort between it and the page's end.
+	h.waitSee("To remove: 999 files")
+	h.waitSee("file-00000.txt — not in the local folder")
+	h.waitSee("1,000 in the bucket listed, 999 compared.")
+	if h.tapButton("Sync") {
+		t.Error("Sync was enabled before the comparison ended")
+	}
+	if !h.tapButton("Stop") {
+		t.Fatal("Stop is disabled")
+	}
+	select {
+	case err := <-g.canceled:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the held listing ended with %v, want context.Canceled", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Stop did not end the listing")
+	}
+	h.waitSee("Stopped after comparing 999 files: nothing was copied or removed.")
+	if h.tapButton("Sync") {
+		t.Error("Sync is enabled after Stop")
+	}
+	if n := len(recursiveKeys(t, "many/")); n != pagingObjects {
+		t.Errorf("many/ holds %d files after the stopped preview, want %d", n, pagingObjects)
 	}
 }

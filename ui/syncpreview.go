@@ -120,7 +120,7 @@ func (v *syncPreview) build() {
 		widget.NewLabelWithStyle(pairTitle(v.pair), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewBorder(nil, nil, v.spinner, v.stop, v.status),
 		counts, v.note,
-		container.NewBorder(nil, nil, v.kind, nil, v.find))
+		container.NewGridWithColumns(2, v.kind, v.find))
 	bottom := container.NewHBox(layout.NewSpacer(), close, v.copyBtn, v.syncBtn)
 	v.d = dialog.NewCustomWithoutButtons("Preview of the sync", container.NewBorder(top, bottom, nil, nil, v.list), v.flow.dlg.win)
 	v.d.SetOnClosed(func() { v.cancel() })
@@ -231,12 +231,10 @@ func (v *syncPreview) add(batch []syncer.Item) {
 		if v.passes(it) {
 			v.shown = append(v.shown, len(v.items)-1)
 		}
-	}
-	if !v.done {
-		v.sum = syncer.Summary{}
-		for _, it := range v.items {
-			tallyOf(&v.sum, it.Action).Files++
-			tallyOf(&v.sum, it.Action).Bytes += it.Bytes
+		if !v.done { // once done, sum is the comparison's own
+			t := tallyOf(&v.sum, it.Action)
+			t.Files++
+			t.Bytes += it.Bytes
 		}
 	}
 	v.showCounts()
