@@ -166,11 +166,13 @@ func (s *syncFlow) open(loc Location) {
 		widget.NewFormItem("", f.keep),
 	)
 	saved := container.NewVBox()
+	var body *fyne.Container
 	preview := widget.NewButtonWithIcon("Preview", theme.SearchIcon(), func() {
 		p, err := f.pair(loc)
 		if err != nil {
 			f.msg.SetText(capitalize(err.Error()) + ".")
 			f.msg.Show()
+			body.Refresh() // lays the message out
 			return
 		}
 		d.Hide()
@@ -179,7 +181,7 @@ func (s *syncFlow) open(loc Location) {
 	})
 	preview.Importance = widget.HighImportance
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { d.Hide() })
-	body := container.NewVBox(form, f.msg,
+	body = container.NewVBox(form, f.msg,
 		container.NewHBox(layout.NewSpacer(), cancel, preview),
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Saved pairs", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -188,7 +190,7 @@ func (s *syncFlow) open(loc Location) {
 	d.Resize(fyne.NewSize(760, 680))
 	s.dlg.present(d, nil)
 	s.dlg.win.Canvas().Focus(f.local)
-	s.listPairsAsync(saved, func() { d.Hide() })
+	s.listPairsAsync(saved, func() { d.Hide() }, body.Refresh)
 }
 
 // pair reads the form into a pair of loc, or says in a sentence what is
@@ -236,8 +238,8 @@ func globs(s string) []string {
 
 // listPairsAsync reads the account's saved pairs off the Fyne goroutine
 // and shows them in box, each runnable again with one click; leave hides
-// the setup when one runs.
-func (s *syncFlow) listPairsAsync(box *fyne.Container, leave func()) {
+// the setup when one runs; shown lays the setup out again.
+func (s *syncFlow) listPairsAsync(box *fyne.Container, leave, shown func()) {
 	if s.pairs == nil {
 		box.Add(widget.NewLabel("Pairs are not kept in this session."))
 		return
@@ -256,6 +258,7 @@ func (s *syncFlow) listPairsAsync(box *fyne.Container, leave func()) {
 			for _, sp := range list {
 				box.Add(s.pairRow(sp, box, leave))
 			}
+			shown()
 		})
 	}()
 }
@@ -268,7 +271,7 @@ func (s *syncFlow) pairRow(sp syncer.SavedPair, box *fyne.Container, leave func(
 	last.Wrapping = fyne.TextWrapWord
 	again := widget.NewButtonWithIcon("Run again", theme.MediaReplayIcon(), func() {
 		leave()
-		s.run(sp.Pair, sp.ID, nil)
+		s.run(sp.Pair, sp.ID, nil, "the source lacks them")
 	})
 	var row *fyne.Container
 	forget := widget.NewButtonWithIcon("Forget", theme.DeleteIcon(), func() {
@@ -285,7 +288,7 @@ func (s *syncFlow) pairRow(sp syncer.SavedPair, box *fyne.Container, leave func(
 		}()
 	})
 	forget.Importance = widget.LowImportance
-	row = container.NewBorder(nil, nil, nil, container.NewHBox(again, forget), container.NewVBox(title, last))
+	row = container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(again, forget)), container.NewVBox(title, last))
 	return row
 }
 
@@ -318,7 +321,7 @@ func lastRunText(r *syncer.RunRecord) string {
 		s += fmt.Sprintf(", %s failed", humanizeCount(r.Failed))
 	}
 	if r.Pending > 0 {
-		s += fmt.Sprintf(", %s removals not confirmed", humanizeCount(r.Pending))
+		s += fmt.Sprintf(", %s not confirmed", plural(r.Pending, "removal"))
 	}
 	s += "."
 	if r.Err != "" {

@@ -59,6 +59,7 @@ type syncPreview struct {
 	stop    *widget.Button
 	syncBtn *widget.Button
 	copyBtn *widget.Button
+	body    *fyne.Container // laid out again when parts appear or grow
 	d       dialog.Dialog
 	cancel  context.CancelFunc
 }
@@ -122,7 +123,8 @@ func (v *syncPreview) build() {
 		counts, v.note,
 		container.NewGridWithColumns(2, v.kind, v.find))
 	bottom := container.NewHBox(layout.NewSpacer(), close, v.copyBtn, v.syncBtn)
-	v.d = dialog.NewCustomWithoutButtons("Preview of the sync", container.NewBorder(top, bottom, nil, nil, v.list), v.flow.dlg.win)
+	v.body = container.NewBorder(top, bottom, nil, nil, v.list)
+	v.d = dialog.NewCustomWithoutButtons("Preview of the sync", v.body, v.flow.dlg.win)
 	v.d.SetOnClosed(func() { v.cancel() })
 	v.d.Resize(fyne.NewSize(900, 640))
 	v.showCounts()
@@ -310,6 +312,9 @@ func (v *syncPreview) finish(sum syncer.Summary, err error, id string) {
 	v.batch = nil
 	v.mu.Unlock()
 	do(func() {
+		// Fyne lays a container out again only when told: the status
+		// and the note grow, the Copy only button appears.
+		defer v.body.Refresh()
 		v.spinner.Hide()
 		v.stop.Hide()
 		v.saved = id
@@ -357,7 +362,7 @@ func (v *syncPreview) goOn() {
 	}
 	if v.sum.Remove.Files == 0 {
 		v.d.Hide()
-		v.flow.run(v.pair, v.saved, map[string]bool{})
+		v.flow.run(v.pair, v.saved, map[string]bool{}, lostAfterPreview)
 		return
 	}
 	confirmed := map[string]bool{}
@@ -370,7 +375,7 @@ func (v *syncPreview) goOn() {
 	}
 	v.flow.confirmRemovals(v.pair, names, v.sum.CheckRemovals(v.pair), func() {
 		v.d.Hide()
-		v.flow.run(v.pair, v.saved, confirmed)
+		v.flow.run(v.pair, v.saved, confirmed, lostAfterPreview)
 	})
 }
 
@@ -380,5 +385,9 @@ func (v *syncPreview) copyOnly() {
 		return
 	}
 	v.d.Hide()
-	v.flow.run(v.pair, v.saved, map[string]bool{})
+	v.flow.run(v.pair, v.saved, map[string]bool{}, "you chose Copy only")
 }
+
+// lostAfterPreview is why a run that followed a preview left removals
+// waiting: they were not in the preview the person confirmed.
+const lostAfterPreview = "the source lost them after the preview"

@@ -39,6 +39,8 @@ type syncRun struct {
 	// confirmed holds the names whose removal the person confirmed in the
 	// preview; nil when there was no preview.
 	confirmed map[string]bool
+	// why says why removals a run leaves waiting were not done.
+	why string
 
 	prog   syncer.Progress
 	mu     sync.Mutex
@@ -54,18 +56,19 @@ type syncRun struct {
 	stop    *widget.Button
 	remove  *widget.Button
 	closeB  *widget.Button
+	body    *fyne.Container // laid out again when parts appear or grow
 	d       dialog.Dialog
 	cancel  context.CancelFunc
 }
 
 // run syncs p through the queue; saved is its saved pair's ID ("" when
-// not kept); confirmed as in syncRun.
-func (s *syncFlow) run(p syncer.Pair, saved string, confirmed map[string]bool) {
+// not kept); confirmed and why as in syncRun.
+func (s *syncFlow) run(p syncer.Pair, saved string, confirmed map[string]bool, why string) {
 	if s.remote == nil || s.queue == nil {
 		s.dlg.showInfo("Sync", "The account is not connected yet; try again in a moment.")
 		return
 	}
-	v := &syncRun{flow: s, pair: p, saved: saved, confirmed: confirmed}
+	v := &syncRun{flow: s, pair: p, saved: saved, confirmed: confirmed, why: why}
 	v.build()
 	v.runAsync()
 }
@@ -107,7 +110,8 @@ func (v *syncRun) build() {
 		widget.NewLabelWithStyle(pairTitle(v.pair), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		v.line, v.bar, v.summary)
 	bottom := container.NewHBox(layout.NewSpacer(), v.stop, v.remove, v.closeB)
-	v.d = dialog.NewCustomWithoutButtons("Sync", container.NewBorder(top, bottom, nil, nil, v.list), v.flow.dlg.win)
+	v.body = container.NewBorder(top, bottom, nil, nil, v.list)
+	v.d = dialog.NewCustomWithoutButtons("Sync", v.body, v.flow.dlg.win)
 	v.d.Resize(fyne.NewSize(820, 560))
 	v.flow.dlg.present(v.d, nil)
 }
@@ -229,20 +233,21 @@ func (v *syncRun) finish(res syncer.Result, err error) {
 	v.bar.Max = float64(max(res.Copied.Files+len(res.Failed), 1))
 	v.bar.SetValue(v.bar.Max)
 	v.line.SetText("Done in " + res.Finished.Sub(res.Started).Round(time.Second/10).String() + ".")
-	v.summary.SetText(syncSummary(v.pair, res, err, v.confirmed != nil))
+	v.summary.SetText(syncSummary(v.pair, res, err, v.why))
 	v.summary.Show()
 	if n := len(res.Pending); n > 0 && err == nil {
 		v.remove.SetText("Remove " + plural(n, "file") + "…")
 		v.remove.Show()
 	}
+	v.body.Refresh() // the summary and the Remove button appeared
 	if (res.Copied.Files > 0 || res.Removed.Files > 0) && v.pair.Direction.ToRemote() && v.flow.onChanged != nil {
 		v.flow.onChanged(v.pair.Bucket, v.pair.Key(""))
 	}
 }
 
-// syncSummary says what a run did, in a few sentences; previewed tells
-// whether its removals were confirmed in a preview.
-func syncSummary(p syncer.Pair, res syncer.Result, err error, previewed bool) string {
+// syncSummary says what a run did, in a few sentences; why says why
+// removals left waiting were not done.
+func syncSummary(p syncer.Pair, res syncer.Result, err error, why string) string {
 	var b strings.Builder
 	if res.Copied.Files > 0 {
 		fmt.Fprintf(&b, "Copied %s (%s).", plural(res.Copied.Files, "file"), humanize.Bytes(uint64(res.Copied.Bytes)))
@@ -265,10 +270,6 @@ func syncSummary(p syncer.Pair, res syncer.Result, err error, previewed bool) st
 		fmt.Fprintf(&b, " %s failed, the first %s: %s", plural(n, "file"), printable(res.Failed[0].Item.Rel), Sentence(res.Failed[0].Err))
 	}
 	if n := len(res.Pending); n > 0 {
-		why := "the source lacks them"
-		if previewed {
-			why = "the source lost them after the preview"
-		}
 		fmt.Fprintf(&b, " %s not removed yet: %s.", capitalize(plural(n, "file")), why)
 		if tm := new(syncer.TooManyRemovalsError); errors.As(res.Summary.CheckRemovals(p), &tm) {
 			fmt.Fprintf(&b, " That is more than the %.0f%% of the destination's files you allow without asking.", tm.Max*100)
@@ -305,6 +306,7 @@ func (v *syncRun) removeAsync(items []syncer.Item) {
 	v.stop.Show()
 	v.closeB.Disable()
 	v.summary.Hide()
+	v.body.Refresh()
 	f, p, res := v.flow, v.pair, v.res
 	v.prog.Removed.Store(0)
 	stopTick := make(chan struct{})
