@@ -391,3 +391,66 @@ func TestSyncPreviewStreamsAndStops(t *testing.T) {
 		t.Errorf("many/ holds %d files after the stopped preview, want %d", n, pagingObjects)
 	}
 }
+
+// TestSyncMirrorDownTrashesOnlyAfterTheCount mirrors a bucket folder
+// down onto a folder holding two files the bucket lacks: the preview lists
+// them as going to the trash, the question names them and where they go,
+// Escape leaves them in place (and downloads nothing), and the typed
+// count downloads the bucket's files and moves the two to the desktop's
+// trash, from where they can be put back.
+func TestSyncMirrorDownTrashesOnlyAfterTheCount(t *testing.T) {
+	data := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", data)
+	bucket := newBucket(t, "haul-ui-sync-down", store.Private)
+	putText(t, bucket, "keep.txt", "from the bucket")
+	putText(t, bucket, "fresh.txt", "new in the bucket")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "keep.txt"), 5)
+	writeFile(t, filepath.Join(dir, "old-1.txt"), 10)
+	writeFile(t, filepath.Join(dir, "old-2.txt"), 10)
+	h, _ := newSyncHarness(t, bucket)
+
+	h.openSync(dir)
+	h.tapTab("Mirror down: B2 → local, trashing what the bucket lacks")
+	h.tapButton("Preview")
+	h.waitSee("Compared 4 files: 2 files to copy (32 B), 2 files to remove.")
+	for _, s := range []string{"to trash", "old-1.txt — ", "Removals move local files to the trash"} {
+		if !h.sees(s) {
+			t.Errorf("the preview does not show %q; it shows %q", s, h.screenText())
+		}
+	}
+	h.tapButton("Sync")
+	h.waitSee("2 files in " + dir + " will be moved to the trash. They are: old-1.txt, old-2.txt.")
+	h.press(0, fyne.KeyReturn)
+	h.press(0, fyne.KeyEscape)
+	h.waitSee("Preview of the sync")
+	time.Sleep(time.Second) // a run started by mistake would have begun by now
+	for _, n := range []string{"old-1.txt", "old-2.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Fatalf("%s is gone before the count was typed: %v", n, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fresh.txt")); err == nil {
+		t.Fatal("fresh.txt was downloaded though the sync was not confirmed")
+	}
+
+	h.tapButton("Sync")
+	h.waitSee("Remove 2 files?")
+	h.typeText("remove 2")
+	h.press(0, fyne.KeyReturn)
+	h.waitSee("Copied 2 files (32 B). Moved 2 files to the trash.")
+	if b, err := os.ReadFile(filepath.Join(dir, "fresh.txt")); err != nil || string(b) != "new in the bucket" {
+		t.Errorf("fresh.txt = %q, %v", b, err)
+	}
+	for _, n := range []string{"old-1.txt", "old-2.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			t.Errorf("%s is still in the folder", n)
+		}
+		if _, err := os.Stat(filepath.Join(data, "Trash", "files", n)); err != nil {
+			t.Errorf("%s is not in the trash: %v", n, err)
+		}
+		if _, err := os.Stat(filepath.Join(data, "Trash", "info", n+".trashinfo")); err != nil {
+			t.Errorf("%s has no note of where it came from: %v", n, err)
+		}
+	}
+}
