@@ -176,18 +176,7 @@ func (v *syncPreview) compareAsync() {
 				return
 			}
 		}
-		tick := time.NewTicker(previewTick)
-		stopTick := make(chan struct{})
-		go func() {
-			for {
-				select {
-				case <-tick.C:
-					v.takeBatch()
-				case <-stopTick:
-					return
-				}
-			}
-		}()
+		stopTick := sampleEvery(previewTick, v.takeBatch)
 		sum, err := syncer.Compare(ctx, p, f.remote, func(it syncer.Item) error {
 			v.mu.Lock()
 			v.batch = append(v.batch, it)
@@ -200,8 +189,7 @@ func (v *syncPreview) compareAsync() {
 				v.hashing.Store("")
 			}
 		}))
-		tick.Stop()
-		close(stopTick)
+		stopTick()
 		v.finish(sum, err, id)
 	}()
 }

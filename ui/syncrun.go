@@ -122,7 +122,7 @@ func (v *syncRun) runAsync() {
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
 	f, p, confirmed := v.flow, v.pair, v.confirmed
-	stopTick := v.startTicker()
+	stopTick := sampleEvery(previewTick, v.takeBatch)
 	go func() {
 		rp := p
 		if rp.Direction.Mirrors() {
@@ -153,30 +153,35 @@ func (v *syncRun) runAsync() {
 			res.Removed, res.Failed, res.Pending = rem.Removed, append(res.Failed, rem.Failed...), left
 		}
 		res.Finished = time.Now()
-		close(stopTick)
+		stopTick()
 		v.record(res, err)
 		v.takeBatch()
 		do(func() { v.finish(res, err) })
 	}()
 }
 
-// startTicker samples the run's counters until the returned channel is
-// closed, one fyne.Do per tick.
-func (v *syncRun) startTicker() chan struct{} {
-	stop := make(chan struct{})
+// sampleEvery calls fn every d on a goroutine of its own until stop is
+// called; stop returns once fn has run for the last time, so that nothing
+// it hands to the widgets lands after what the caller shows next.
+func sampleEvery(d time.Duration, fn func()) (stop func()) {
+	quit, exited := make(chan struct{}), make(chan struct{})
 	go func() {
-		t := time.NewTicker(previewTick)
+		defer close(exited)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
 			case <-t.C:
-				v.takeBatch()
-			case <-stop:
+				fn()
+			case <-quit:
 				return
 			}
 		}
 	}()
-	return stop
+	return func() {
+		close(quit)
+		<-exited
+	}
 }
 
 // takeBatch shows the files queued since the last tick and the progress.
@@ -309,27 +314,17 @@ func (v *syncRun) removeAsync(items []syncer.Item) {
 	v.body.Refresh()
 	f, p, res := v.flow, v.pair, v.res
 	v.prog.Removed.Store(0)
-	stopTick := make(chan struct{})
-	go func() {
-		t := time.NewTicker(previewTick)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				n := v.prog.Removed.Load()
-				do(func() {
-					v.line.SetText(fmt.Sprintf("Removing: %s of %s…", humanize.Comma(n), humanize.Comma(int64(len(items)))))
-					v.bar.Max = float64(len(items))
-					v.bar.SetValue(float64(n))
-				})
-			case <-stopTick:
-				return
-			}
-		}
-	}()
+	stopTick := sampleEvery(previewTick, func() {
+		n := v.prog.Removed.Load()
+		do(func() {
+			v.line.SetText(fmt.Sprintf("Removing: %s of %s…", humanize.Comma(n), humanize.Comma(int64(len(items)))))
+			v.bar.Max = float64(len(items))
+			v.bar.SetValue(float64(n))
+		})
+	})
 	go func() {
 		rem, err := syncer.RemoveItems(ctx, p, f.remote, items, syncer.WithProgress(&v.prog), syncer.WithTrash(f.trash))
-		close(stopTick)
+		stopTick()
 		res.Removed.Files += rem.Removed.Files
 		res.Removed.Bytes += rem.Removed.Bytes
 		res.Failed = append(res.Failed, rem.Failed...)
