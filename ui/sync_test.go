@@ -393,7 +393,8 @@ func TestSyncPreviewStreamsAndStops(t *testing.T) {
 }
 
 // TestSyncMirrorDownTrashesOnlyAfterTheCount mirrors a bucket folder
-// down onto a folder holding two files the bucket lacks: the preview lists
+// down onto a folder, chosen with the picker, holding two files the bucket
+// lacks: the preview lists
 // them as going to the trash, the question names them and where they go,
 // Escape leaves them in place (and downloads nothing), and the typed
 // count downloads the bucket's files and moves the two to the desktop's
@@ -410,7 +411,20 @@ func TestSyncMirrorDownTrashesOnlyAfterTheCount(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "old-2.txt"), 10)
 	h, _ := newSyncHarness(t, bucket)
 
-	h.openSync(dir)
+	// The folder chosen with the picker.
+	h.openSync("")
+	if !h.tapButton("Choose…") {
+		t.Fatal("Choose… is disabled")
+	}
+	// The picker's path field, once its first folder is read.
+	path := pickerWidget[*escEntry](h)
+	h.waitFor("the picker's first folder", func() bool { return get(h, func() string { return path.Text }) != "" })
+	h.typePath(dir)
+	h.waitSee("old-2.txt")
+	if !h.tapButton("Sync with this folder") {
+		t.Fatal("Sync with this folder is disabled")
+	}
+	h.waitFor("the setup showing the folder chosen", func() bool { return !h.sees("Sync with this folder") && h.sees(dir) })
 	h.tapTab("Mirror down: B2 → local, trashing what the bucket lacks")
 	h.tapButton("Preview")
 	h.waitSee("Compared 4 files: 2 files to copy (32 B), 2 files to remove.")
