@@ -105,12 +105,12 @@ func (s *syncFlow) use(account string, r syncRemote, q syncQueue) {
 
 // syncForm is the setup's fields.
 type syncForm struct {
-	local     *widget.Entry
+	local     *escEntry
 	direction *widget.RadioGroup
 	checksum  *widget.Check
-	include   *widget.Entry
-	exclude   *widget.Entry
-	share     *widget.Entry
+	include   *escEntry
+	exclude   *escEntry
+	share     *escEntry
 	keep      *widget.Check
 	msg       *widget.Label
 }
@@ -126,7 +126,7 @@ func (s *syncFlow) open(loc Location) {
 		return
 	}
 	loc = loc.Folder()
-	f := &syncForm{local: widget.NewEntry(), include: widget.NewEntry(), exclude: widget.NewEntry(), share: widget.NewEntry()}
+	f := &syncForm{local: newEscEntry(), include: newEscEntry(), exclude: newEscEntry(), share: newEscEntry()}
 	f.local.SetPlaceHolder("Local folder, like ~/Pictures")
 	f.local.SetText(fyne.CurrentApp().Preferences().String(prefSyncDir))
 	labels := make([]string, len(syncDirections))
@@ -167,7 +167,7 @@ func (s *syncFlow) open(loc Location) {
 	)
 	saved := container.NewVBox()
 	var body *fyne.Container
-	preview := widget.NewButtonWithIcon("Preview", theme.SearchIcon(), func() {
+	goPreview := func() {
 		p, err := f.pair(loc)
 		if err != nil {
 			f.msg.SetText(capitalize(err.Error()) + ".")
@@ -178,7 +178,8 @@ func (s *syncFlow) open(loc Location) {
 		d.Hide()
 		fyne.CurrentApp().Preferences().SetString(prefSyncDir, p.Local)
 		s.preview(p, f.keep.Checked)
-	})
+	}
+	preview := widget.NewButtonWithIcon("Preview", theme.SearchIcon(), goPreview)
 	preview.Importance = widget.HighImportance
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { d.Hide() })
 	body = container.NewVBox(form, f.msg,
@@ -188,7 +189,12 @@ func (s *syncFlow) open(loc Location) {
 		saved)
 	d = dialog.NewCustomWithoutButtons("Sync with a local folder", container.NewVScroll(body), s.dlg.win)
 	d.Resize(fyne.NewSize(760, 680))
-	s.dlg.present(d, nil)
+	// Enter in a field previews, which moves nothing; Escape closes.
+	for _, e := range []*escEntry{f.local, f.include, f.exclude, f.share} {
+		e.OnSubmitted = func(string) { goPreview() }
+		e.onEscape = d.Hide
+	}
+	s.dlg.present(d, goPreview)
 	s.dlg.win.Canvas().Focus(f.local)
 	s.listPairsAsync(saved, func() { d.Hide() }, body.Refresh)
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/test"
 
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/syncer"
@@ -59,13 +59,35 @@ func hidden(t *testing.T, bucket, key string) bool {
 	return len(pg.Versions) >= 2 && pg.Versions[0].DeleteMarker && pg.Versions[0].IsLatest && !pg.Versions[1].DeleteMarker
 }
 
+// tapField taps the field on screen showing placeholder (while empty),
+// which gives it the keyboard; as in tapEntry, the canvas gives it, as the
+// desktop driver does on a click.
+func (h *harness) tapField(placeholder string, n int) {
+	h.t.Helper()
+	var found []*escEntry
+	h.ui(func() {
+		for _, o := range visibleObjects(h.w.win.Canvas()) {
+			if e, ok := o.(*escEntry); ok && e.PlaceHolder == placeholder {
+				found = append(found, e)
+			}
+		}
+	})
+	if n >= len(found) {
+		h.t.Fatalf("%d fields with %q on screen, want at least %d", len(found), placeholder, n+1)
+	}
+	h.ui(func() {
+		test.Tap(found[n])
+		h.w.win.Canvas().Focus(found[n])
+	})
+}
+
 // openSync opens the sync setup with its key and types the local folder
 // into the field that has the keyboard.
 func (h *harness) openSync(dir string) {
 	h.t.Helper()
 	h.press(fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift, fyne.KeyS)
 	h.waitSee("Sync with a local folder")
-	if _, ok := h.focused().(*widget.Entry); !ok {
+	if _, ok := h.focused().(*escEntry); !ok {
 		h.t.Fatalf("the local folder field does not have the keyboard (%T does)", h.focused())
 	}
 	h.typeText(dir)
@@ -87,7 +109,7 @@ func TestSyncUploadThroughTheDialog(t *testing.T) {
 
 	h.openSync(dir)
 	h.waitSee("None yet")
-	h.tapEntry("None, or patterns like *.tmp, node_modules", 0)
+	h.tapField("None, or patterns like *.tmp, node_modules", 0)
 	h.typeText("*.tmp")
 	if !h.tapButton("Preview") {
 		t.Fatal("Preview is disabled")
@@ -103,7 +125,7 @@ func TestSyncUploadThroughTheDialog(t *testing.T) {
 	if h.sees("scratch.tmp") {
 		t.Error("the preview lists the excluded scratch.tmp")
 	}
-	h.tapEntry("Filter by name", 0)
+	h.tapField("Filter by name", 0)
 	h.typeText("sub/")
 	h.waitFor("the list filtered", func() bool { return !h.sees("a.txt — ") && h.sees("sub/b.txt — ") })
 	if got := currentKeys(t, bucket); !slices.Equal(got, []string{"only-in-bucket.txt"}) {
@@ -298,27 +320,32 @@ func queueOf(t *testing.T, h *harness) syncer.Queue {
 }
 
 // TestSyncSetupExplainsBadInput types what a person gets wrong into the
-// setup: a relative path and a malformed pattern are each a sentence under
+// setup (Escape closes it, Enter previews): a relative path and a malformed pattern are each a sentence under
 // the form, and nothing opens; a folder that does not exist is a sentence
 // in the preview, which compares nothing.
 func TestSyncSetupExplainsBadInput(t *testing.T) {
 	bucket := newBucket(t, "haul-ui-sync-bad", store.Private)
 	h, _ := newSyncHarness(t, bucket)
 	missing := filepath.Join(t.TempDir(), "missing")
+	// Escape in the field closes the setup.
+	h.openSync("whatever")
+	h.press(0, fyne.KeyEscape)
+	h.waitFor("the setup closed by Escape", func() bool { return !h.dialogUp() })
+	// Enter in the field previews, or says what is wrong.
 	h.openSync("relative/path")
-	h.tapButton("Preview")
+	h.press(0, fyne.KeyReturn)
 	h.waitSee("Type the local folder's whole path, starting with /")
-	h.tapEntry("Local folder, like ~/Pictures", 0)
+	h.tapField("Local folder, like ~/Pictures", 0)
 	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyA)
 	h.typeText(missing)
-	h.tapEntry("All files, or patterns like *.jpg, photos/**", 0)
+	h.tapField("All files, or patterns like *.jpg, photos/**", 0)
 	h.typeText("[")
 	h.tapButton("Preview")
 	h.waitSee(`The pattern "[" is malformed`)
 	if h.sees("Preview of the sync") {
 		t.Fatal("a malformed pattern opened the preview")
 	}
-	h.tapEntry("All files, or patterns like *.jpg, photos/**", 0)
+	h.tapField("All files, or patterns like *.jpg, photos/**", 0)
 	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyA)
 	h.typeText("*.txt")
 	h.tapButton("Preview")
@@ -466,5 +493,49 @@ func TestSyncMirrorDownTrashesOnlyAfterTheCount(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(data, "Trash", "info", n+".trashinfo")); err != nil {
 			t.Errorf("%s has no note of where it came from: %v", n, err)
 		}
+	}
+}
+
+// TestSyncChecksumFindsWhatTimesMiss changes a synced file's content but
+// not its size or modification time: compared by time it is identical,
+// and with the checksum box ticked the preview finds it changed, hashing
+// the local file, and the sync uploads it.
+func TestSyncChecksumFindsWhatTimesMiss(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-sync-sum", store.Private)
+	dir := t.TempDir()
+	name := filepath.Join(dir, "note.txt")
+	if err := os.WriteFile(name, []byte("version one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := newSyncHarness(t, bucket)
+	if _, err := syncer.Run(context.Background(), syncer.Pair{Local: dir, Bucket: bucket, Direction: syncer.Upload}, testClient, queueOf(t, h)); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte("version two"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(name, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+
+	h.openSync(dir)
+	h.press(0, fyne.KeyReturn)
+	h.waitSee("Nothing to do: both sides match (1 file identical).")
+	h.tapButton("Cancel")
+	h.waitFor("the preview closed", func() bool { return !h.dialogUp() })
+
+	h.openSync("") // the field keeps the last folder synced
+	h.tapTab("Compare files of equal size by checksum (reads each local file whole)")
+	h.tapButton("Preview")
+	h.waitSee("Changed: 1 file, 11 B")
+	h.waitSee("note.txt — contents differ")
+	h.tapButton("Sync")
+	h.waitSee("Copied 1 file (11 B).")
+	if got := currentText(t, bucket, "note.txt"); got != "version two" {
+		t.Errorf("the bucket's note.txt = %q after the sync, want version two", got)
 	}
 }

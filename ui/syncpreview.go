@@ -54,7 +54,7 @@ type syncPreview struct {
 	counts  [5]*widget.Label // new, changed, identical, to remove, refused
 	note    *widget.Label
 	kind    *widget.Select
-	find    *widget.Entry
+	find    *escEntry
 	list    *widget.List
 	stop    *widget.Button
 	syncBtn *widget.Button
@@ -82,7 +82,7 @@ func (v *syncPreview) build() {
 	v.note.Wrapping = fyne.TextWrapWord
 	v.kind = widget.NewSelect(previewFilters, func(string) { v.refilter() })
 	v.kind.SetSelected(previewFilters[0])
-	v.find = widget.NewEntry()
+	v.find = newEscEntry()
 	v.find.SetPlaceHolder("Filter by name")
 	v.find.OnChanged = func(string) { v.refilter() }
 	v.list = widget.NewList(
@@ -126,6 +126,7 @@ func (v *syncPreview) build() {
 	v.body = container.NewBorder(top, bottom, nil, nil, v.list)
 	v.d = dialog.NewCustomWithoutButtons("Preview of the sync", v.body, v.flow.dlg.win)
 	v.d.SetOnClosed(func() { v.cancel() })
+	v.find.onEscape = v.d.Hide
 	v.d.Resize(fyne.NewSize(900, 640))
 	v.showCounts()
 	v.flow.dlg.present(v.d, nil) // only a click syncs
@@ -317,7 +318,7 @@ func (v *syncPreview) finish(sum syncer.Summary, err error, id string) {
 			v.status.SetText(Sentence(err))
 			return
 		case sum.Nothing():
-			v.status.SetText(fmt.Sprintf("Nothing to do: the %s compared are the same on both sides.", plural(sum.Same.Files, "file")))
+			v.status.SetText(fmt.Sprintf("Nothing to do: both sides match (%s identical).", plural(sum.Same.Files, "file")))
 			return
 		}
 		s := fmt.Sprintf("Compared %s: %s to copy (%s)", plural(len(v.items), "file"), plural(sum.Transfer().Files, "file"), humanize.Bytes(uint64(sum.Transfer().Bytes)))

@@ -268,7 +268,7 @@ func syncSummary(p syncer.Pair, res syncer.Result, err error, why string) string
 	}
 	fmt.Fprintf(&b, " %s identical", capitalize(plural(res.Summary.Same.Files, "file")))
 	if res.Summary.Refused.Files > 0 {
-		fmt.Fprintf(&b, ", %s refused (the preview says why)", plural(res.Summary.Refused.Files, "name"))
+		fmt.Fprintf(&b, ", %s refused (a preview lists them with the reason)", plural(res.Summary.Refused.Files, "name"))
 	}
 	b.WriteString(".")
 	if n := len(res.Failed); n > 0 {
