@@ -103,6 +103,22 @@ func (s *syncFlow) use(account string, r syncRemote, q syncQueue) {
 	s.account, s.remote, s.queue = account, r, q
 }
 
+// syncConn is what one preview or run works with, taken from the flow on
+// the Fyne goroutine when it starts, so that its goroutines never read the
+// flow while the person switches accounts.
+type syncConn struct {
+	account string
+	pairs   SyncPairs // nil: pairs are not kept
+	remote  syncRemote
+	queue   syncQueue
+	trash   syncer.Trash // nil: the system's
+}
+
+// conn is the flow's account, client and queue now.
+func (s *syncFlow) conn() syncConn {
+	return syncConn{account: s.account, pairs: s.pairs, remote: s.remote, queue: s.queue, trash: s.trash}
+}
+
 // syncForm is the setup's fields.
 type syncForm struct {
 	local     *escEntry
@@ -277,7 +293,7 @@ func (s *syncFlow) pairRow(sp syncer.SavedPair, box *fyne.Container, leave func(
 	last.Wrapping = fyne.TextWrapWord
 	again := widget.NewButtonWithIcon("Run again", theme.MediaReplayIcon(), func() {
 		leave()
-		s.run(sp.Pair, sp.ID, nil, "the source lacks them")
+		s.run(s.conn(), sp.Pair, sp.ID, nil, "the source lacks them")
 	})
 	var row *fyne.Container
 	forget := widget.NewButtonWithIcon("Forget", theme.DeleteIcon(), func() {
@@ -339,8 +355,8 @@ func lastRunText(r *syncer.RunRecord) string {
 // keepPair saves p for the account (reusing the ID of a saved pair with
 // the same folders and direction) and returns its ID; "" when it could
 // not be kept. It runs off the Fyne goroutine.
-func (s *syncFlow) keepPair(p syncer.Pair) (string, error) {
-	list, err := s.pairs.List(s.account)
+func (c syncConn) keepPair(p syncer.Pair) (string, error) {
+	list, err := c.pairs.List(c.account)
 	if err != nil {
 		return "", err
 	}
@@ -350,7 +366,7 @@ func (s *syncFlow) keepPair(p syncer.Pair) (string, error) {
 			sp.ID, sp.Created, sp.LastRun = old.ID, old.Created, old.LastRun
 		}
 	}
-	sp, err = s.pairs.Save(s.account, sp)
+	sp, err = c.pairs.Save(c.account, sp)
 	return sp.ID, err
 }
 

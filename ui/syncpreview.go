@@ -35,6 +35,7 @@ const previewTick = 200 * time.Millisecond
 // syncPreview is the preview dialog of one pair.
 type syncPreview struct {
 	flow  *syncFlow
+	c     syncConn
 	pair  syncer.Pair
 	keep  bool   // save the pair before comparing
 	saved string // the saved pair's ID, once kept
@@ -66,7 +67,7 @@ type syncPreview struct {
 
 // preview opens the preview of p and starts comparing; keep saves p first.
 func (s *syncFlow) preview(p syncer.Pair, keep bool) {
-	v := &syncPreview{flow: s, pair: p, keep: keep && s.pairs != nil}
+	v := &syncPreview{flow: s, c: s.conn(), pair: p, keep: keep && s.pairs != nil}
 	v.build()
 	v.compareAsync()
 }
@@ -163,7 +164,7 @@ func (v *syncPreview) compareAsync() {
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
 	v.spinner.Show()
-	f, p, keep := v.flow, v.pair, v.keep
+	c, p, keep := v.c, v.pair, v.keep
 	go func() {
 		if err := checkLocal(p); err != nil {
 			v.finish(syncer.Summary{}, err, "")
@@ -172,13 +173,13 @@ func (v *syncPreview) compareAsync() {
 		id := ""
 		if keep {
 			var err error
-			if id, err = f.keepPair(p); err != nil {
+			if id, err = c.keepPair(p); err != nil {
 				v.finish(syncer.Summary{}, fmt.Errorf("the pair could not be kept: %w", err), "")
 				return
 			}
 		}
 		stopTick := sampleEvery(previewTick, v.takeBatch)
-		sum, err := syncer.Compare(ctx, p, f.remote, func(it syncer.Item) error {
+		sum, err := syncer.Compare(ctx, p, c.remote, func(it syncer.Item) error {
 			v.mu.Lock()
 			v.batch = append(v.batch, it)
 			v.mu.Unlock()
@@ -351,7 +352,7 @@ func (v *syncPreview) goOn() {
 	}
 	if v.sum.Remove.Files == 0 {
 		v.d.Hide()
-		v.flow.run(v.pair, v.saved, map[string]bool{}, lostAfterPreview)
+		v.flow.run(v.c, v.pair, v.saved, map[string]bool{}, lostAfterPreview)
 		return
 	}
 	confirmed := map[string]bool{}
@@ -364,7 +365,7 @@ func (v *syncPreview) goOn() {
 	}
 	v.flow.confirmRemovals(v.pair, names, v.sum.CheckRemovals(v.pair), func() {
 		v.d.Hide()
-		v.flow.run(v.pair, v.saved, confirmed, lostAfterPreview)
+		v.flow.run(v.c, v.pair, v.saved, confirmed, lostAfterPreview)
 	})
 }
 
@@ -374,7 +375,7 @@ func (v *syncPreview) copyOnly() {
 		return
 	}
 	v.d.Hide()
-	v.flow.run(v.pair, v.saved, map[string]bool{}, "you chose Copy only")
+	v.flow.run(v.c, v.pair, v.saved, map[string]bool{}, "you chose Copy only")
 }
 
 // lostAfterPreview is why a run that followed a preview left removals

@@ -34,6 +34,7 @@ const askEveryRemoval = 1e-9
 // its files beneath, and a summary at the end.
 type syncRun struct {
 	flow  *syncFlow
+	c     syncConn
 	pair  syncer.Pair
 	saved string // the saved pair's ID; "" when not kept
 	// confirmed holds the names whose removal the person confirmed in the
@@ -61,14 +62,14 @@ type syncRun struct {
 	cancel  context.CancelFunc
 }
 
-// run syncs p through the queue; saved is its saved pair's ID ("" when
+// run syncs p through c's queue; saved is its saved pair's ID ("" when
 // not kept); confirmed and why as in syncRun.
-func (s *syncFlow) run(p syncer.Pair, saved string, confirmed map[string]bool, why string) {
-	if s.remote == nil || s.queue == nil {
+func (s *syncFlow) run(c syncConn, p syncer.Pair, saved string, confirmed map[string]bool, why string) {
+	if c.remote == nil || c.queue == nil {
 		s.dlg.showInfo("Sync", "The account is not connected yet; try again in a moment.")
 		return
 	}
-	v := &syncRun{flow: s, pair: p, saved: saved, confirmed: confirmed, why: why}
+	v := &syncRun{flow: s, c: c, pair: p, saved: saved, confirmed: confirmed, why: why}
 	v.build()
 	v.runAsync()
 }
@@ -121,14 +122,14 @@ func (v *syncRun) build() {
 func (v *syncRun) runAsync() {
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
-	f, p, confirmed := v.flow, v.pair, v.confirmed
+	c, p, confirmed := v.c, v.pair, v.confirmed
 	stopTick := sampleEvery(previewTick, v.takeBatch)
 	go func() {
 		rp := p
 		if rp.Direction.Mirrors() {
 			rp.MaxRemoveShare = askEveryRemoval
 		}
-		res, err := syncer.Run(ctx, rp, f.remote, f.queue, syncer.WithProgress(&v.prog), syncer.WithTrash(f.trash),
+		res, err := syncer.Run(ctx, rp, c.remote, c.queue, syncer.WithProgress(&v.prog), syncer.WithTrash(c.trash),
 			syncer.OnItem(func(it syncer.Item) {
 				if it.Action == syncer.New || it.Action == syncer.Changed {
 					v.mu.Lock()
@@ -149,7 +150,7 @@ func (v *syncRun) runAsync() {
 				}
 			}
 			var rem syncer.RemoveResult
-			rem, err = syncer.RemoveItems(ctx, p, f.remote, yes, syncer.WithProgress(&v.prog), syncer.WithTrash(f.trash))
+			rem, err = syncer.RemoveItems(ctx, p, c.remote, yes, syncer.WithProgress(&v.prog), syncer.WithTrash(c.trash))
 			res.Removed, res.Failed, res.Pending = rem.Removed, append(res.Failed, rem.Failed...), left
 		}
 		res.Finished = time.Now()
@@ -217,14 +218,14 @@ func (v *syncRun) takeBatch() {
 // record keeps what the run did with its saved pair; off the Fyne
 // goroutine.
 func (v *syncRun) record(res syncer.Result, err error) {
-	if v.saved == "" || v.flow.pairs == nil {
+	if v.saved == "" || v.c.pairs == nil {
 		return
 	}
 	rec := syncer.RecordOf(res, err)
 	if err != nil {
 		rec.Err = strings.TrimSuffix(Sentence(err), ".")
 	}
-	if rerr := v.flow.pairs.RecordRun(v.flow.account, v.saved, rec); rerr != nil {
+	if rerr := v.c.pairs.RecordRun(v.c.account, v.saved, rec); rerr != nil {
 		do(func() { v.flow.dlg.showError(errors.New("The run could not be kept with its pair: " + Sentence(rerr))) })
 	}
 }
@@ -312,7 +313,7 @@ func (v *syncRun) removeAsync(items []syncer.Item) {
 	v.closeB.Disable()
 	v.summary.Hide()
 	v.body.Refresh()
-	f, p, res := v.flow, v.pair, v.res
+	c, p, res := v.c, v.pair, v.res
 	v.prog.Removed.Store(0)
 	stopTick := sampleEvery(previewTick, func() {
 		n := v.prog.Removed.Load()
@@ -323,7 +324,7 @@ func (v *syncRun) removeAsync(items []syncer.Item) {
 		})
 	})
 	go func() {
-		rem, err := syncer.RemoveItems(ctx, p, f.remote, items, syncer.WithProgress(&v.prog), syncer.WithTrash(f.trash))
+		rem, err := syncer.RemoveItems(ctx, p, c.remote, items, syncer.WithProgress(&v.prog), syncer.WithTrash(c.trash))
 		stopTick()
 		res.Removed.Files += rem.Removed.Files
 		res.Removed.Bytes += rem.Removed.Bytes
