@@ -411,6 +411,9 @@ func TestSyncPreviewStreamsAndStops(t *testing.T) {
 		t.Fatal("Stop did not end the listing")
 	}
 	h.waitSee("Stopped after comparing 999 files: nothing was copied or removed.")
+	if !h.sees("To remove: 999 files") {
+		t.Error("the counts so far were lost when the comparison stopped")
+	}
 	if h.tapButton("Sync") {
 		t.Error("Sync is enabled after Stop")
 	}

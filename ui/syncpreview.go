@@ -29,6 +29,9 @@ import (
 // previewFilters are the choices of what the list shows.
 var previewFilters = []string{"All but identical", "Everything", "New", "Changed", "Identical", "To remove", "Refused"}
 
+// filterActions is the action each single-kind filter shows.
+var filterActions = map[string]syncer.Action{"New": syncer.New, "Changed": syncer.Changed, "Identical": syncer.Same, "To remove": syncer.Remove, "Refused": syncer.Refused}
+
 // previewTick is how often the preview takes in what the comparison found.
 const previewTick = 200 * time.Millisecond
 
@@ -265,7 +268,6 @@ func (v *syncPreview) showCounts() {
 
 // passes reports whether the filter shows it.
 func (v *syncPreview) passes(it syncer.Item) bool {
-	want := map[string]syncer.Action{"New": syncer.New, "Changed": syncer.Changed, "Identical": syncer.Same, "To remove": syncer.Remove, "Refused": syncer.Refused}
 	switch k := v.kind.Selected; k {
 	case "All but identical":
 		if it.Action == syncer.Same {
@@ -273,7 +275,7 @@ func (v *syncPreview) passes(it syncer.Item) bool {
 		}
 	case "Everything", "":
 	default:
-		if it.Action != want[k] {
+		if it.Action != filterActions[k] {
 			return false
 		}
 	}
@@ -308,9 +310,12 @@ func (v *syncPreview) finish(sum syncer.Summary, err error, id string) {
 		v.spinner.Hide()
 		v.stop.Hide()
 		v.saved = id
-		v.done = true
-		v.sum = sum
 		v.add(batch)
+		v.done = true
+		if err == nil {
+			v.sum = sum // else the counts so far stay
+			v.showCounts()
+		}
 		switch {
 		case canceled(err):
 			v.status.SetText(fmt.Sprintf("Stopped after comparing %s: nothing was copied or removed.", plural(len(v.items), "file")))
