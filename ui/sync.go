@@ -64,6 +64,8 @@ type syncQueue interface {
 	transferAdder
 	// Wait blocks until a job is done, failed, canceled or paused.
 	Wait(ctx context.Context, id transfer.JobID) (transfer.JobStatus, error)
+	// Snapshot is every job's state now: the run shows its own jobs'.
+	Snapshot() transfer.Snapshot
 }
 
 // prefSyncDir is the preference key of the last local folder synced.
@@ -347,7 +349,7 @@ func lastRunText(r *syncer.RunRecord) string {
 	}
 	s += "."
 	if r.Err != "" {
-		s += " It stopped: " + r.Err + "."
+		s += " " + r.Err
 	}
 	return s
 }

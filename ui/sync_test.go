@@ -3,14 +3,17 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/syncer"
@@ -540,5 +543,67 @@ func TestSyncChecksumFindsWhatTimesMiss(t *testing.T) {
 	h.waitSee("Copied 1 file (11 B).")
 	if got := currentText(t, bucket, "note.txt"); got != "version two" {
 		t.Errorf("the bucket's note.txt = %q after the sync, want version two", got)
+	}
+}
+
+// TestSyncRunCopiesBeforeTheComparisonEnds runs a saved pair again whose
+// bucket folder lists in two pages, the second held back: the local file
+// that sorts first is uploaded through the queue while the comparison
+// still waits for the listing, and Stop then ends the run, whose summary
+// and record say it stopped.
+func TestSyncRunCopiesBeforeTheComparisonEnds(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-sync-stream", store.Private)
+	g0, ctx := errgroup.WithContext(context.Background())
+	g0.SetLimit(16)
+	for i := range 1001 {
+		g0.Go(func() error {
+			_, err := testClient.Put(ctx, store.PutInput{Bucket: bucket, Key: fmt.Sprintf("k-%04d.txt", i), Body: strings.NewReader("k")})
+			return err
+		})
+	}
+	if err := g0.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), 30)
+	c, _ := proxiedClient(t)
+	g := &heldListing{Client: c, held: make(chan struct{}, 4), canceled: make(chan error, 1)}
+	h, _ := newTransferHarnessOn(t, g, Location{Bucket: bucket}, transfer.DefaultOptions())
+	pairs := syncer.OpenPairs(t.TempDir())
+	h.ui(func() { h.w.syncs.pairs = pairs })
+	acct := testSandbox.Account().ID
+	if _, err := pairs.Save(acct, syncer.SavedPair{Pair: syncer.Pair{Local: dir, Bucket: bucket, Direction: syncer.Upload}}); err != nil {
+		t.Fatal(err)
+	}
+
+	h.openSync("")
+	h.waitSee("Never run.")
+	h.tapButton("Run again")
+	select {
+	case <-g.held:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the run never asked for the second page")
+	}
+	h.waitFor("a.txt uploaded while the listing is held", func() bool {
+		_, err := testClient.Head(context.Background(), bucket, "a.txt", "")
+		return err == nil
+	})
+	h.waitSee("Syncing: 1 of 1 copied (30 B of 30 B)")
+	h.waitSee("30 B · done")
+	h.waitSee("↑ a.txt (new)")
+	if !h.tapButton("Stop") {
+		t.Fatal("Stop is disabled")
+	}
+	select {
+	case <-g.canceled:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Stop did not end the listing")
+	}
+	h.waitSee("Stopped after")
+	h.waitSee("Copied 1 file (30 B).")
+	h.waitSee("Stopped: transfers already queued stay in the transfers panel.")
+	list, err := pairs.List(acct)
+	if err != nil || len(list) != 1 || list[0].LastRun == nil || list[0].LastRun.Err != "Stopped before the end." || list[0].LastRun.Copied.Files != 1 {
+		t.Fatalf("the record of the stopped run = %+v, %v", list, err)
 	}
 }

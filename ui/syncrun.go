@@ -17,6 +17,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/haul-app/haul/syncer"
+	"github.com/haul-app/haul/transfer"
 )
 
 // A run compares again as it goes (syncer.Run), so that transfers start
@@ -43,12 +44,19 @@ type syncRun struct {
 	// why says why removals a run leaves waiting were not done.
 	why string
 
-	prog   syncer.Progress
-	mu     sync.Mutex
-	batch  []syncer.Item // queued, not yet shown
-	queued bool          // onQueued was told (Fyne goroutine)
+	prog  syncer.Progress
+	mu    sync.Mutex
+	batch []runFile // queued, not yet taken by the sampler
+	// jobs maps each copy's job to its place in files, and last to the
+	// state last shown; both belong to the sampler's goroutine.
+	jobs map[transfer.JobID]int
+	last []string
+	// copied counts the copies whose jobs are done, as the sampler last
+	// saw them (its goroutine's).
+	copied syncer.Tally
+	queued bool // onQueued was told (Fyne goroutine)
 
-	files   []syncer.Item // the copies shown (Fyne goroutine)
+	files   []runFile // the copies shown (Fyne goroutine)
 	res     syncer.Result
 	line    *widget.Label
 	bar     *widget.ProgressBar
@@ -62,6 +70,29 @@ type syncRun struct {
 	cancel  context.CancelFunc
 }
 
+// runFile is one copy of a run, and how its job stands.
+type runFile struct {
+	it    syncer.Item
+	id    transfer.JobID
+	state string // "waiting", "43%", "done", "failed", …
+}
+
+// jobText says how a copy's job stands, in a word or two.
+func jobText(j transfer.JobStatus) string {
+	switch j.State {
+	case transfer.Running:
+		if j.Size > 0 {
+			return fmt.Sprintf("%d%%", j.Done*100/j.Size)
+		}
+		return "running"
+	case transfer.Queued:
+		return "waiting"
+	case transfer.Canceled:
+		return "cancelled"
+	}
+	return j.State.String()
+}
+
 // run syncs p through c's queue; saved is its saved pair's ID ("" when
 // not kept); confirmed and why as in syncRun.
 func (s *syncFlow) run(c syncConn, p syncer.Pair, saved string, confirmed map[string]bool, why string) {
@@ -69,7 +100,7 @@ func (s *syncFlow) run(c syncConn, p syncer.Pair, saved string, confirmed map[st
 		s.dlg.showInfo("Sync", "The account is not connected yet; try again in a moment.")
 		return
 	}
-	v := &syncRun{flow: s, c: c, pair: p, saved: saved, confirmed: confirmed, why: why}
+	v := &syncRun{flow: s, c: c, pair: p, saved: saved, confirmed: confirmed, why: why, jobs: map[transfer.JobID]int{}}
 	v.build()
 	v.runAsync()
 }
@@ -92,14 +123,14 @@ func (v *syncRun) build() {
 			if i >= len(v.files) {
 				return
 			}
-			it := v.files[i]
+			f := v.files[i]
 			c := o.(*fyne.Container)
 			arrow := "↓ "
 			if v.pair.Direction.ToRemote() {
 				arrow = "↑ "
 			}
-			c.Objects[0].(*widget.Label).SetText(arrow + printable(it.Rel) + " (" + it.Action.String() + ")")
-			c.Objects[1].(*widget.Label).SetText(humanize.Bytes(uint64(it.Bytes)))
+			c.Objects[0].(*widget.Label).SetText(arrow + printable(f.it.Rel) + " (" + f.it.Action.String() + ")")
+			c.Objects[1].(*widget.Label).SetText(humanize.Bytes(uint64(f.it.Bytes)) + " · " + f.state)
 		})
 	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { v.cancel() })
 	v.remove = widget.NewButtonWithIcon("Remove…", theme.DeleteIcon(), v.askRemovals)
@@ -130,12 +161,10 @@ func (v *syncRun) runAsync() {
 			rp.MaxRemoveShare = askEveryRemoval
 		}
 		res, err := syncer.Run(ctx, rp, c.remote, c.queue, syncer.WithProgress(&v.prog), syncer.WithTrash(c.trash),
-			syncer.OnItem(func(it syncer.Item) {
-				if it.Action == syncer.New || it.Action == syncer.Changed {
-					v.mu.Lock()
-					v.batch = append(v.batch, it)
-					v.mu.Unlock()
-				}
+			syncer.OnQueued(func(it syncer.Item, id transfer.JobID) {
+				v.mu.Lock()
+				v.batch = append(v.batch, runFile{it: it, id: id, state: "waiting"})
+				v.mu.Unlock()
 			}))
 		if tm := new(syncer.TooManyRemovalsError); errors.As(err, &tm) {
 			err = nil // every removal waits for the person (askEveryRemoval)
@@ -155,8 +184,13 @@ func (v *syncRun) runAsync() {
 		}
 		res.Finished = time.Now()
 		stopTick()
-		v.record(res, err)
 		v.takeBatch()
+		// A stopped run counts only the copies it waited for; the queue
+		// knows of those that finished meanwhile.
+		if v.copied.Files > res.Copied.Files {
+			res.Copied = v.copied
+		}
+		v.record(res, err)
 		do(func() { v.finish(res, err) })
 	}()
 }
@@ -185,33 +219,72 @@ func sampleEvery(d time.Duration, fn func()) (stop func()) {
 	}
 }
 
-// takeBatch shows the files queued since the last tick and the progress.
+// takeBatch shows the files queued since the last tick, how each one's
+// job stands in the queue's snapshot (only the rows that changed), and
+// one progress line for the whole run. It runs on the sampler's
+// goroutine, which alone reads the snapshot and keeps jobs and last.
 func (v *syncRun) takeBatch() {
 	v.mu.Lock()
 	batch := v.batch
 	v.batch = nil
 	v.mu.Unlock()
-	compared, queued := v.prog.Compared.Load(), v.prog.Queued.Load()
-	finished, failed, removed := v.prog.Finished.Load(), v.prog.Failed.Load(), v.prog.Removed.Load()
+	for _, f := range batch {
+		v.jobs[f.id] = len(v.last)
+		v.last = append(v.last, f.state)
+	}
+	type change struct {
+		i     int
+		state string
+	}
+	var changed []change
+	var copied syncer.Tally
+	var failed int
+	var done, size int64
+	if len(v.jobs) > 0 {
+		for _, j := range v.c.queue.Snapshot().Jobs {
+			i, ok := v.jobs[j.ID]
+			if !ok {
+				continue
+			}
+			switch j.State {
+			case transfer.Done:
+				copied.Files++
+				copied.Bytes += j.Size
+			case transfer.Failed, transfer.Canceled:
+				failed++
+			}
+			done, size = done+j.Done, size+j.Size
+			if s := jobText(j); s != v.last[i] {
+				v.last[i] = s
+				changed = append(changed, change{i, s})
+			}
+		}
+	}
+	v.copied = copied
+	queued, compared, removed := len(v.last), v.prog.Compared.Load(), v.prog.Removed.Load()
+	line := fmt.Sprintf("Syncing: %s of %s copied (%s of %s), %s compared", humanize.Comma(int64(copied.Files)), humanize.Comma(int64(queued)),
+		humanize.Bytes(uint64(done)), humanize.Bytes(uint64(size)), humanize.Comma(compared))
+	if failed > 0 {
+		line += fmt.Sprintf(", %s failed", humanize.Comma(int64(failed)))
+	}
+	if removed > 0 {
+		line += fmt.Sprintf(", %s removed", humanize.Comma(removed))
+	}
 	do(func() {
-		if len(batch) > 0 {
-			v.files = append(v.files, batch...)
+		v.files = append(v.files, batch...)
+		for _, c := range changed {
+			v.files[c.i].state = c.state
+		}
+		if len(batch) > 0 || len(changed) > 0 {
 			v.list.Refresh()
 		}
 		if queued > 0 && !v.queued && v.flow.onQueued != nil {
 			v.queued = true
 			v.flow.onQueued()
 		}
-		s := fmt.Sprintf("Syncing: %s of %s queued copied, %s compared", humanize.Comma(finished), humanize.Comma(queued), humanize.Comma(compared))
-		if failed > 0 {
-			s += fmt.Sprintf(", %s failed", humanize.Comma(failed))
-		}
-		if removed > 0 {
-			s += fmt.Sprintf(", %s removed", humanize.Comma(removed))
-		}
-		v.line.SetText(s + "…")
+		v.line.SetText(line + "…")
 		v.bar.Max = float64(max(queued, 1))
-		v.bar.SetValue(float64(finished + failed))
+		v.bar.SetValue(float64(copied.Files + failed))
 	})
 }
 
@@ -222,8 +295,12 @@ func (v *syncRun) record(res syncer.Result, err error) {
 		return
 	}
 	rec := syncer.RecordOf(res, err)
-	if err != nil {
-		rec.Err = strings.TrimSuffix(Sentence(err), ".")
+	// Err is kept as the sentence the person reads.
+	switch {
+	case canceled(err):
+		rec.Err = "Stopped before the end."
+	case err != nil:
+		rec.Err = Sentence(err)
 	}
 	if rerr := v.c.pairs.RecordRun(v.c.account, v.saved, rec); rerr != nil {
 		do(func() { v.flow.dlg.showError(errors.New("The run could not be kept with its pair: " + Sentence(rerr))) })
@@ -238,7 +315,15 @@ func (v *syncRun) finish(res syncer.Result, err error) {
 	v.closeB.Enable()
 	v.bar.Max = float64(max(res.Copied.Files+len(res.Failed), 1))
 	v.bar.SetValue(v.bar.Max)
-	v.line.SetText("Done in " + res.Finished.Sub(res.Started).Round(time.Second/10).String() + ".")
+	took := res.Finished.Sub(res.Started).Round(time.Second / 10).String()
+	switch {
+	case canceled(err):
+		v.line.SetText("Stopped after " + took + ".")
+	case err != nil:
+		v.line.SetText("Failed after " + took + ".")
+	default:
+		v.line.SetText("Done in " + took + ".")
+	}
 	v.summary.SetText(syncSummary(v.pair, res, err, v.why))
 	v.summary.Show()
 	if n := len(res.Pending); n > 0 && err == nil {
