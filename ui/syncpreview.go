@@ -92,8 +92,11 @@ func (v *syncPreview) build() {
 	v.list = widget.NewList(
 		func() int { return len(v.shown) },
 		func() fyne.CanvasObject {
-			kind, size, name := widget.NewLabel("changed"), widget.NewLabel(""), widget.NewLabel("")
+			// The widest texts, so the columns keep their width: a
+			// row is not laid out again when its text changes.
+			kind, size, name := widget.NewLabel("to trash"), widget.NewLabel("999.9 MB"), widget.NewLabel("")
 			name.Truncation = fyne.TextTruncateEllipsis
+			size.Alignment = fyne.TextAlignTrailing
 			return container.NewBorder(nil, nil, kind, size, name)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {

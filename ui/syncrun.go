@@ -115,8 +115,11 @@ func (v *syncRun) build() {
 	v.list = widget.NewList(
 		func() int { return len(v.files) },
 		func() fyne.CanvasObject {
-			name, size := widget.NewLabel(""), widget.NewLabel("")
+			// The widest size and state, so the column keeps its width:
+			// a row is not laid out again when its text changes.
+			name, size := widget.NewLabel(""), widget.NewLabel("999.9 MB · cancelled")
 			name.Truncation = fyne.TextTruncateEllipsis
+			size.Alignment = fyne.TextAlignTrailing
 			return container.NewBorder(nil, nil, nil, size, name)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
