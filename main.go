@@ -24,6 +24,7 @@ import (
 	"github.com/haul-app/haul/assets"
 	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/store/sandbox"
+	"github.com/haul-app/haul/syncer"
 	"github.com/haul-app/haul/ui"
 )
 
@@ -111,6 +112,7 @@ func run(forceSandbox bool, args []string) error {
 	}
 	deps.Accounts = accounts
 	deps.Keys = accounts
+	deps.SyncPairs = syncer.OpenPairs(dir)
 	if notice := addEnvAccount(accounts); notice != "" {
 		deps.Notices = append(deps.Notices, notice)
 	}

@@ -85,8 +85,15 @@ func (e *env) rclone(b *testing.B) *rclone {
 // It settles the disk first.
 func (r *rclone) copy(b *testing.B, src, dst string, flags ...string) time.Duration {
 	b.Helper()
+	return r.run(b, "copy", src, dst, flags...)
+}
+
+// run runs `rclone verb src dst flags...` and returns how long it took.
+// It settles the disk first.
+func (r *rclone) run(b *testing.B, verb, src, dst string, flags ...string) time.Duration {
+	b.Helper()
 	settle()
-	cmd := exec.Command(r.bin, append([]string{"copy", src, dst}, flags...)...)
+	cmd := exec.Command(r.bin, append([]string{verb, src, dst}, flags...)...)
 	cmd.Env = r.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -96,7 +103,7 @@ func (r *rclone) copy(b *testing.B, src, dst string, flags ...string) time.Durat
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			b.Fatalf("rclone copy %s %s %s: %v\n%s", src, dst, strings.Join(flags, " "), err, out.String())
+			b.Fatalf("rclone %s %s %s %s: %v\n%s", verb, src, dst, strings.Join(flags, " "), err, out.String())
 		}
 		b.Fatalf("run rclone: %v", err)
 	}

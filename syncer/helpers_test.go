@@ -80,15 +80,25 @@ func (e *env) get(t *testing.T, key string) (string, bool) {
 }
 
 // runAndCheck previews p, runs it, and checks that the run did what the
-// preview showed, without failures, and that a second comparison finds
-// nothing to do.
+// preview showed, without failures, that OnQueued named each copy's job,
+// and that a second comparison finds nothing to do.
 func runAndCheck(t *testing.T, e *env, p Pair, opts ...Option) (map[string]Item, Result) {
 	t.Helper()
 	preview, order, sum := compareAll(t, p, e.c, opts...)
 	var done []Item
-	res, err := Run(context.Background(), p, e.c, e.q, append(opts, OnItem(func(it Item) { done = append(done, it) }))...)
+	jobs := map[transfer.JobID]Item{}
+	res, err := Run(context.Background(), p, e.c, e.q, append(opts, OnItem(func(it Item) { done = append(done, it) }),
+		OnQueued(func(it Item, id transfer.JobID) { jobs[id] = it }))...)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+	if len(jobs) != sum.Transfer().Files {
+		t.Errorf("OnQueued named %d jobs, the preview has %d copies", len(jobs), sum.Transfer().Files)
+	}
+	for _, j := range e.q.Snapshot().Jobs {
+		if it, ok := jobs[j.ID]; ok && (j.Key != p.Key(it.Rel) || j.State != transfer.Done) {
+			t.Errorf("job %v of %s: key %s, %v", j.ID, it.Rel, j.Key, j.State)
+		}
 	}
 	for _, f := range res.Failed {
 		t.Errorf("failed: %s (%v): %v", f.Item.Rel, f.Item.Action, f.Err)

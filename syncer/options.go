@@ -2,6 +2,8 @@ package syncer
 
 import (
 	"sync/atomic"
+
+	"github.com/haul-app/haul/transfer"
 )
 
 // Option changes how Compare and Run work.
@@ -14,6 +16,7 @@ type options struct {
 	trash     Trash
 	confirm   bool
 	onItem    func(Item)
+	onQueued  func(Item, transfer.JobID)
 	maxQueued int
 	headCache string
 }
@@ -71,6 +74,11 @@ func ConfirmRemovals() Option { return func(o *options) { o.confirm = true } }
 // OnItem calls f with each item as a run compares it, before acting on
 // it, on the goroutine that called Run.
 func OnItem(f func(Item)) Option { return func(o *options) { o.onItem = f } }
+
+// OnQueued calls f with each transfer a run adds to the queue and its
+// job, on the goroutine that called Run, so that a UI can follow each
+// file's job in the queue's snapshot.
+func OnQueued(f func(Item, transfer.JobID)) Option { return func(o *options) { o.onQueued = f } }
 
 // WithMaxQueued sets how many of its transfers a run keeps unfinished in
 // the queue at once; the comparison waits while that many are; n < 1

@@ -144,6 +144,9 @@ func (r *runner) take(it Item) error {
 	}
 	r.o.progress.Queued.Add(1)
 	r.queued = append(r.queued, queuedJob{id: id, it: it})
+	if r.o.onQueued != nil {
+		r.o.onQueued(it, id)
+	}
 	return nil
 }
 

@@ -39,6 +39,7 @@ type Remote interface {
 	planRemote
 	careRemote
 	lockRemote
+	syncRemote
 }
 
 var _ Remote = (*store.Client)(nil)

@@ -21,6 +21,7 @@ type commands struct {
 	asOf, restore, undelete                    func()
 	newBucket, visibility, deleteBucket        func()
 	unfinished, care, about                    func()
+	sync                                       func()
 }
 
 func (w *Window) commands() commands {
@@ -66,6 +67,7 @@ func (w *Window) commands() commands {
 		deleteBucket:  func() { w.buckets.delete(bucket()) },
 		unfinished:    func() { showUnfinished(w.dlg, w.remote, bucket()) },
 		about:         func() { showAbout(w.dlg, w.about, w.sandbox) },
+		sync:          func() { w.syncs.open(here()) },
 		care: func() {
 			openCare(w.dlg, w.remote, bucket(), b.location().Prefix, func(string) { w.browser.refresh() })
 		},
@@ -95,6 +97,7 @@ func (w *Window) addButtons(cmd commands) {
 		widget.NewButtonWithIcon("Download", theme.DownloadIcon(), cmd.downloadTo),
 		widget.NewButtonWithIcon("Share", theme.MailForwardIcon(), cmd.share),
 		widget.NewButtonWithIcon("As of…", theme.HistoryIcon(), cmd.asOf),
+		widget.NewButtonWithIcon("Sync…", theme.ViewRefreshIcon(), cmd.sync),
 		withTip(widget.NewButtonWithIcon("", theme.SearchIcon(), cmd.search), "Search this bucket (Ctrl+Shift+F)"),
 	} {
 		b.addAction(btn)
@@ -157,6 +160,7 @@ func (w *Window) showMenu(cmd commands, pos fyne.Position) {
 	items = append(items, fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Search this folder… (Ctrl+Shift+F)", cmd.search),
 		fyne.NewMenuItem("Upload files here…", cmd.upload),
-		fyne.NewMenuItem("Upload a folder here…", cmd.uploadFolder))
+		fyne.NewMenuItem("Upload a folder here…", cmd.uploadFolder),
+		fyne.NewMenuItem("Sync with a local folder… (Ctrl+Shift+S)", cmd.sync))
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), w.win.Canvas(), pos)
 }

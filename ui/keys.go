@@ -19,6 +19,7 @@ import (
 //	F2            rename
 //	F1            About Haul
 //	Ctrl+Shift+F  search
+//	Ctrl+Shift+S  sync the folder shown with a local folder
 //	Alt+Enter     properties
 //	arrows, Enter, Home, End, Page Up/Down   the table
 func (w *Window) addShortcuts(cmd commands) {
@@ -54,6 +55,7 @@ func (w *Window) addShortcuts(cmd commands) {
 	add(key(fyne.KeyD, ctrl), cmd.download)
 	add(key(fyne.KeyD, ctrl|shift), cmd.downloadTo)
 	add(key(fyne.KeyF, ctrl|shift), cmd.search)
+	add(key(fyne.KeyS, ctrl|shift), cmd.sync)
 	add(key(fyne.KeyReturn, alt), cmd.properties)
 	// Fyne's desktop driver turns Shift+Delete into its Cut shortcut (as
 	// it does Ctrl+X) before any widget sees the key; the key that went

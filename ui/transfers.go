@@ -24,6 +24,7 @@ type Queue interface {
 	transferAdder // the enqueuer
 	copyAdder     // large copies (copyHandoff)
 	jobControl    // the transfers panel
+	syncQueue     // syncs (syncFlow)
 }
 
 // jobControl is what the transfers panel needs of the queue.

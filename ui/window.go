@@ -6,6 +6,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -69,6 +70,8 @@ type Deps struct {
 	// Notices are start-up problems to tell the person (a broken settings
 	// file, no keychain).
 	Notices []string
+	// SyncPairs keeps sync pairs per account; nil keeps none.
+	SyncPairs SyncPairs
 }
 
 // Window is Haul's main window. It is composition only: it builds the
@@ -95,6 +98,7 @@ type Window struct {
 	share     *sharer
 	batches   *batchWatch
 	keys      *encryptionKeys
+	syncs     *syncFlow
 
 	current   store.Account
 	remote    Remote // the current account's client; nil while connecting
@@ -148,6 +152,7 @@ func (w *Window) compose(d Deps) {
 	w.share = &sharer{dlg: w.dlg, onStatus: w.browser.setStatus}
 	w.accounts = newAccountBar(w.dlg, d)
 	w.batches = newBatchWatch(d.Shell)
+	w.syncs = &syncFlow{dlg: w.dlg, pairs: d.SyncPairs}
 }
 
 // wire tells each component what to do when another one acts.
@@ -206,6 +211,12 @@ func (w *Window) wire() {
 		}
 	}
 	w.accounts.onFailed = b.showError
+	w.syncs.onQueued = w.transfers.show
+	w.syncs.onChanged = func(bucket, prefix string) {
+		if l := b.location(); l.Bucket == bucket && strings.HasPrefix(l.Prefix, prefix) {
+			changed()
+		}
+	}
 }
 
 // use hands an account's client and queue to every component (nil, nil
@@ -221,6 +232,7 @@ func (w *Window) use(a store.Account, r Remote, q Queue) {
 	w.history.remote = r
 	w.share.remote, w.share.acct = r, a
 	w.keys.setAccount(a)
+	w.syncs.use(a.ID, r, q)
 	w.sidebar.setRemote(r, restrictedBucket(a))
 	w.browser.setRemote(r)
 	w.versions.setRemote(r)
