@@ -149,14 +149,25 @@ func (h *harness) tapTab(label string) {
 }
 
 // tapEntry taps the n-th field on screen showing placeholder (while
-// empty), which gives it the keyboard.
+// empty), a plain Entry or Haul's escEntry, which gives it the keyboard.
 func (h *harness) tapEntry(placeholder string, n int) {
 	h.t.Helper()
-	var found []*widget.Entry
+	type field interface {
+		fyne.Tappable
+		fyne.Focusable
+	}
+	var found []field
 	h.ui(func() {
 		for _, o := range visibleObjects(h.w.win.Canvas()) {
-			if e, ok := o.(*widget.Entry); ok && e.PlaceHolder == placeholder {
-				found = append(found, e)
+			switch e := o.(type) {
+			case *widget.Entry:
+				if e.PlaceHolder == placeholder {
+					found = append(found, e)
+				}
+			case *escEntry:
+				if e.PlaceHolder == placeholder {
+					found = append(found, e)
+				}
 			}
 		}
 	})

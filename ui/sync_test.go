@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/haul-app/haul/store"
@@ -71,28 +70,6 @@ func hidden(t *testing.T, bucket, key string) bool {
 	return len(pg.Versions) >= 2 && pg.Versions[0].DeleteMarker && pg.Versions[0].IsLatest && !pg.Versions[1].DeleteMarker
 }
 
-// tapField taps the field on screen showing placeholder (while empty),
-// which gives it the keyboard; as in tapEntry, the canvas gives it, as the
-// desktop driver does on a click.
-func (h *harness) tapField(placeholder string, n int) {
-	h.t.Helper()
-	var found []*escEntry
-	h.ui(func() {
-		for _, o := range visibleObjects(h.w.win.Canvas()) {
-			if e, ok := o.(*escEntry); ok && e.PlaceHolder == placeholder {
-				found = append(found, e)
-			}
-		}
-	})
-	if n >= len(found) {
-		h.t.Fatalf("%d fields with %q on screen, want at least %d", len(found), placeholder, n+1)
-	}
-	h.ui(func() {
-		test.Tap(found[n])
-		h.w.win.Canvas().Focus(found[n])
-	})
-}
-
 // openSync opens the sync setup with its key and types the local folder
 // into the field that has the keyboard.
 func (h *harness) openSync(dir string) {
@@ -121,7 +98,7 @@ func TestSyncUploadThroughTheDialog(t *testing.T) {
 
 	h.openSync(dir)
 	h.waitSee("None yet")
-	h.tapField("None, or patterns like *.tmp, node_modules", 0)
+	h.tapEntry("None, or patterns like *.tmp, node_modules", 0)
 	h.typeText("*.tmp")
 	if !h.tapButton("Preview") {
 		t.Fatal("Preview is disabled")
@@ -137,7 +114,7 @@ func TestSyncUploadThroughTheDialog(t *testing.T) {
 	if h.sees("scratch.tmp") {
 		t.Error("the preview lists the excluded scratch.tmp")
 	}
-	h.tapField("Filter by name", 0)
+	h.tapEntry("Filter by name", 0)
 	h.typeText("sub/")
 	h.waitFor("the list filtered", func() bool { return !h.sees("a.txt — ") && h.sees("sub/b.txt — ") })
 	if got := currentKeys(t, bucket); !slices.Equal(got, []string{"only-in-bucket.txt"}) {
@@ -368,17 +345,17 @@ func TestSyncSetupExplainsBadInput(t *testing.T) {
 	h.openSync("relative/path")
 	h.press(0, fyne.KeyReturn)
 	h.waitSee("Type the local folder's whole path, starting with /")
-	h.tapField("Local folder, like ~/Pictures", 0)
+	h.tapEntry("Local folder, like ~/Pictures", 0)
 	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyA)
 	h.typeText(missing)
-	h.tapField("All files, or patterns like *.jpg, photos/**", 0)
+	h.tapEntry("All files, or patterns like *.jpg, photos/**", 0)
 	h.typeText("[")
 	h.tapButton("Preview")
 	h.waitSee(`The pattern "[" is malformed`)
 	if h.sees("Preview of the sync") {
 		t.Fatal("a malformed pattern opened the preview")
 	}
-	h.tapField("All files, or patterns like *.jpg, photos/**", 0)
+	h.tapEntry("All files, or patterns like *.jpg, photos/**", 0)
 	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyA)
 	h.typeText("*.txt")
 	h.tapButton("Preview")
