@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/store/sandbox"
 )
 
@@ -89,4 +92,62 @@ func TestAboutTellsVersionPlacesAndLicences(t *testing.T) {
 	if !strings.Contains(h.overlayText(), "Haul 9.8.7") {
 		t.Errorf("the header's button opened %q", h.overlayText())
 	}
+}
+
+// TestFunctionKeysWhereverTheKeyboardIs: after a click in the bucket list
+// (which takes the keyboard), F5 still refreshes the folder and F1 still
+// opens About; with the file table focused, F1 opens About too. Fyne gives
+// such keys to the focused widget only.
+func TestFunctionKeysWhereverTheKeyboardIs(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-fkeys", store.Private)
+	t.Cleanup(func() {
+		// The sandbox is shared: other tests count its buckets.
+		ctx := context.Background()
+		if _, _, err := testClient.EmptyBucket(ctx, bucket, nil); err != nil {
+			t.Error(err)
+		}
+		if err := testClient.DeleteBucket(ctx, bucket); err != nil {
+			t.Error(err)
+		}
+	})
+	putText(t, bucket, "first.txt", "1")
+	h := newHarness(t, testClient, Location{Bucket: bucket})
+	h.waitDone("")
+	h.waitSee(bucket)
+
+	// A click on the bucket's row in the list, where a person clicks.
+	h.ui(func() {
+		var row *widget.Label
+		for _, o := range visibleObjects(h.w.win.Canvas()) {
+			if l, ok := o.(*widget.Label); ok && l.Text == bucket {
+				row = l
+			}
+		}
+		if row == nil {
+			t.Fatalf("no row for %s in the bucket list", bucket)
+		}
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(row)
+		test.TapCanvas(h.w.win.Canvas(), pos.AddXY(4, 4))
+	})
+	if f := h.focused(); f != h.w.sidebar.list {
+		t.Fatalf("after a click in the bucket list the keyboard is with %T, want the list", f)
+	}
+
+	putText(t, bucket, "second.txt", "2")
+	h.press(0, fyne.KeyF5)
+	h.waitFor("F5 in the bucket list to show the new file", func() bool {
+		return slices.Contains(h.names(), "second.txt")
+	})
+
+	h.press(0, fyne.KeyF1)
+	h.waitFor("F1 in the bucket list to open About", h.dialogUp)
+	if !strings.Contains(h.overlayText(), "Where Haul keeps things") {
+		t.Fatalf("F1 opened %q, want About", h.overlayText())
+	}
+	h.press(0, fyne.KeyEscape)
+	h.waitFor("About to close", func() bool { return !h.dialogUp() })
+
+	h.tapRow("first.txt")
+	h.press(0, fyne.KeyF1)
+	h.waitFor("F1 in the file table to open About", h.dialogUp)
 }

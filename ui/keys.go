@@ -38,7 +38,6 @@ func (w *Window) addShortcuts(cmd commands) {
 	key := func(k fyne.KeyName, m fyne.KeyModifier) fyne.Shortcut {
 		return &desktop.CustomShortcut{KeyName: k, Modifier: m}
 	}
-	b.interceptKey = w.dlg.key
 	add(key(fyne.KeyL, ctrl), func() {
 		c.Focus(b.path.entry)
 		// The whole path, so that typing replaces it (a double tap would
@@ -69,19 +68,33 @@ func (w *Window) addShortcuts(cmd commands) {
 			cmd.deleteForGood()
 		}
 	})
-	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
-		if w.dlg.key(e) {
-			return
-		}
+	// F5 and F1 work wherever the keyboard is: the window's lists and
+	// tree offer them here first (keylist.go).
+	own := func(e *fyne.KeyEvent) bool {
 		switch e.Name {
 		case fyne.KeyF5:
 			b.refresh()
+		case fyne.KeyF1:
+			cmd.about()
+		default:
+			return false
+		}
+		return true
+	}
+	for _, l := range []*keyList{w.sidebar.list, w.transfers.list, w.versions.list} {
+		l.onKey = own
+	}
+	w.sidebar.tree.onKey = own
+	b.interceptKey = func(e *fyne.KeyEvent) bool { return w.dlg.key(e) || e.Name == fyne.KeyF1 && own(e) }
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if w.dlg.key(e) || own(e) {
+			return
+		}
+		switch e.Name {
 		case fyne.KeyDelete:
 			cmd.delete()
 		case fyne.KeyF2:
 			cmd.rename()
-		case fyne.KeyF1:
-			cmd.about()
 		case fyne.KeyBackspace:
 			b.goBack()
 		case fyne.KeyUp, fyne.KeyDown, fyne.KeyReturn, fyne.KeyEnter, fyne.KeyHome, fyne.KeyEnd, fyne.KeyPageUp, fyne.KeyPageDown:

@@ -44,8 +44,8 @@ type sidebar struct {
 	// the window.
 	bucketActions *fyne.Container
 
-	list       *widget.List
-	tree       *widget.Tree
+	list       *keyList
+	tree       *keyTree
 	message    *widget.Label
 	nameEntry  *widget.Entry
 	nameBox    *fyne.Container
@@ -55,7 +55,7 @@ type sidebar struct {
 
 func newSidebar() *sidebar {
 	s := &sidebar{children: map[string][]string{}, complete: map[string]bool{}, loading: map[string]bool{}}
-	s.list = widget.NewList(
+	s.list = newKeyList(
 		func() int { return len(s.buckets) },
 		func() fyne.CanvasObject {
 			name := widget.NewLabel("bucket-name")
@@ -83,7 +83,7 @@ func newSidebar() *sidebar {
 		}
 		s.onOpen(Location{Bucket: s.buckets[i].Name})
 	}
-	s.tree = widget.NewTree(
+	s.tree = newKeyTree(
 		func(uid widget.TreeNodeID) []widget.TreeNodeID { return s.children[uid] },
 		func(uid widget.TreeNodeID) bool { return true },
 		func(branch bool) fyne.CanvasObject {

@@ -84,7 +84,7 @@ type transfersPanel struct {
 	openFolder func(dir string) error
 	heights    map[int]float32 // rows' heights as last set, to set only changes
 
-	list   *widget.List
+	list   *keyList
 	totals *widget.Label
 	toggle *widget.Button
 	// toggleTip is the toggle with its tooltip, which follows the state.
@@ -98,7 +98,7 @@ type transfersPanel struct {
 func newTransfersPanel(dlg *dialogs) *transfersPanel {
 	p := &transfersPanel{stop: make(chan struct{}), dlg: dlg}
 	p.openFolder = openFolder
-	p.list = widget.NewList(
+	p.list = newKeyList(
 		func() int { return len(p.rows) },
 		func() fyne.CanvasObject { return newJobRowView(p) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {

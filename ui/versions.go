@@ -64,7 +64,7 @@ type versionPanel struct {
 
 	title   *widget.Label
 	status  *widget.Label
-	list    *widget.List
+	list    *keyList
 	more    *widget.Button
 	content fyne.CanvasObject
 
@@ -81,7 +81,7 @@ func newVersionPanel(dlg *dialogs, copies *copyHandoff) *versionPanel {
 	p.title.Truncation = fyne.TextTruncateEllipsis
 	p.status = widget.NewLabel("Select a file to see its versions.")
 	p.status.Wrapping = fyne.TextWrapWord
-	p.list = widget.NewList(func() int { return len(p.versions) }, p.createRow, p.updateRow)
+	p.list = newKeyList(func() int { return len(p.versions) }, p.createRow, p.updateRow)
 	p.more = widget.NewButton("Load more versions", p.loadMore)
 	p.more.Hide()
 	p.content = container.NewBorder(container.NewVBox(p.title, p.status), p.more, nil, nil, p.list)
