@@ -19,6 +19,9 @@ type options struct {
 	onQueued  func(Item, transfer.JobID)
 	maxQueued int
 	headCache string
+	// uploadSSE and uploadKey encrypt a run's uploads (WithUploadEncryption).
+	uploadSSE bool
+	uploadKey string
 }
 
 // DefaultWorkers is how many heads and hashes a comparison runs at once.
@@ -51,6 +54,14 @@ func WithWorkers(n int) Option { return func(o *options) { o.workers = max(n, 1)
 // entry has not changed since: a second comparison of an unchanged folder
 // makes no Head requests. Pairs.HeadCache names the file of a saved pair.
 func WithHeadCache(path string) Option { return func(o *options) { o.headCache = path } }
+
+// WithUploadEncryption encrypts the files a run uploads as the person's
+// other uploads are: with B2's own keys (sse, SSE-B2) or with the
+// account's customer key named customerKey (SSE-C; "" for none), which
+// takes precedence.
+func WithUploadEncryption(sse bool, customerKey string) Option {
+	return func(o *options) { o.uploadSSE, o.uploadKey = sse, customerKey }
+}
 
 // WithProgress counts the work into p, which a UI ticker can read while
 // Compare or Run runs.

@@ -131,7 +131,10 @@ func (r *runner) take(it Item) error {
 	var id transfer.JobID
 	var err error
 	if r.p.Direction.ToRemote() {
-		id, err = r.q.AddUpload(transfer.UploadRequest{Local: r.p.LocalPath(it.Rel), Bucket: r.p.Bucket, Key: r.p.Key(it.Rel)})
+		id, err = r.q.AddUpload(transfer.UploadRequest{
+			Local: r.p.LocalPath(it.Rel), Bucket: r.p.Bucket, Key: r.p.Key(it.Rel),
+			SSE: r.o.uploadSSE && r.o.uploadKey == "", CustomerKey: r.o.uploadKey,
+		})
 	} else {
 		id, err = r.q.AddDownload(transfer.DownloadRequest{
 			Bucket: r.p.Bucket, Key: r.p.Key(it.Rel), VersionID: it.RemoteVersion,

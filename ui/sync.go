@@ -96,6 +96,9 @@ type syncFlow struct {
 	queue   syncQueue
 	// trash is where a mirror down moves local files; nil is the system's.
 	trash syncer.Trash
+	// encryption is how the person's uploads are encrypted now: with B2's
+	// keys (SSE-B2), or the customer key of that name; nil for neither.
+	encryption func() (sse bool, customerKey string)
 
 	// onQueued is told that a run put transfers in the queue.
 	onQueued func()
@@ -117,6 +120,10 @@ type syncConn struct {
 	remote  syncRemote
 	queue   syncQueue
 	trash   syncer.Trash // nil: the system's
+	// sse and customerKey encrypt a run's uploads as the person's other
+	// uploads are, as chosen when the run was asked for.
+	sse         bool
+	customerKey string
 }
 
 // headCache is the options that let a saved pair's comparison reuse what
@@ -131,7 +138,11 @@ func (c syncConn) headCache(id string) []syncer.Option {
 
 // conn is the flow's account, client and queue now.
 func (s *syncFlow) conn() syncConn {
-	return syncConn{account: s.account, pairs: s.pairs, remote: s.remote, queue: s.queue, trash: s.trash}
+	c := syncConn{account: s.account, pairs: s.pairs, remote: s.remote, queue: s.queue, trash: s.trash}
+	if s.encryption != nil {
+		c.sse, c.customerKey = s.encryption()
+	}
+	return c
 }
 
 // syncForm is the setup's fields.

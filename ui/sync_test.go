@@ -614,3 +614,33 @@ func TestSyncRunCopiesBeforeTheComparisonEnds(t *testing.T) {
 		t.Fatalf("the record of the stopped run = %+v, %v", list, err)
 	}
 }
+
+// TestSyncUploadsEncryptedLikeOtherUploads: with "Encrypt uploads
+// (SSE-B2)" ticked, the files a sync uploads ask B2 to encrypt them too.
+func TestSyncUploadsEncryptedLikeOtherUploads(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-sync-sse", store.Private)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "secret.txt"), 500)
+	h, _, proxy := newSyncHarnessProxy(t, bucket)
+	h.tapCheck("Encrypt uploads (SSE-B2)")
+
+	h.openSync(dir)
+	h.press(0, fyne.KeyReturn)
+	h.waitSee("Compared 1 file: 1 file to copy (500 B).")
+	if !h.tapButton("Sync") {
+		t.Fatal("Sync is disabled after the preview")
+	}
+	h.waitSee("Copied 1 file (500 B).")
+	puts := 0
+	for _, r := range proxy.Requests() {
+		if r.Op == "PutObject" && r.Key == "secret.txt" {
+			puts++
+			if got := r.Header.Get("X-Amz-Server-Side-Encryption"); got != "AES256" {
+				t.Errorf("the sync's upload sent x-amz-server-side-encryption %q, want AES256", got)
+			}
+		}
+	}
+	if puts != 1 {
+		t.Errorf("%d uploads of secret.txt, want 1", puts)
+	}
+}

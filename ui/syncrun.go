@@ -164,6 +164,7 @@ func (v *syncRun) runAsync() {
 			rp.MaxRemoveShare = askEveryRemoval
 		}
 		opts := append(c.headCache(saved), syncer.WithProgress(&v.prog), syncer.WithTrash(c.trash),
+			syncer.WithUploadEncryption(c.sse, c.customerKey),
 			syncer.OnQueued(func(it syncer.Item, id transfer.JobID) {
 				v.mu.Lock()
 				v.batch = append(v.batch, runFile{it: it, id: id, state: "waiting"})

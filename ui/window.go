@@ -152,7 +152,9 @@ func (w *Window) compose(d Deps) {
 	w.share = &sharer{dlg: w.dlg, onStatus: w.browser.setStatus}
 	w.accounts = newAccountBar(w.dlg, d)
 	w.batches = newBatchWatch(d.Shell)
-	w.syncs = &syncFlow{dlg: w.dlg, pairs: d.SyncPairs}
+	w.syncs = &syncFlow{dlg: w.dlg, pairs: d.SyncPairs, encryption: func() (bool, string) {
+		return w.transfers.encryptUploads(), w.keys.uploadKey()
+	}}
 }
 
 // wire tells each component what to do when another one acts.
