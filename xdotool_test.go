@@ -108,6 +108,20 @@ func TestRealKeys(t *testing.T) {
 		t.Fatalf("keep.txt has %d versions after Enter without its name, want 2", n)
 	}
 
+	// Select keep.txt again as at the start: Ctrl+R empties the table until
+	// its listing arrives, and a key pressed before then finds no selection.
+	// The listing of keep.txt's versions says the row is selected again.
+	keepVersions := func() int {
+		return countRequests(proxy, func(r b2proxy.Request) bool {
+			return r.Op == "ListObjectVersions" && queryParam(r.Query, "prefix") == "docs/keep.txt"
+		})
+	}
+	seen := keepVersions()
+	x.key("ctrl+l")
+	x.typeText("b2://" + xdoBucket + "/docs/keep.txt")
+	x.key("Return")
+	waitFor(t, h, "keep.txt selected again", stepTimeout, func() bool { return keepVersions() > seen })
+
 	// Shift+Del again, the name, Enter: every version goes. The listing
 	// after the deletion (its progress dialog is hidden first) means no
 	// dialog is left up for the keys that follow.
