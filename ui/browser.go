@@ -324,6 +324,9 @@ func (b *browser) show(loc Location) { b.showKeeping(loc, nil) }
 // on to (a refresh), without telling the version panel it went away.
 func (b *browser) showKeeping(loc Location, keep map[string]bool) {
 	b.stopLoading()
+	// A refresh keeps the rows on screen, and so the selection the keys
+	// act on, until the new listing's first rows take their place.
+	refresh := keep != nil && loc == b.loc.Folder() && b.filter == ""
 	b.loc = loc
 	b.stale = false
 	b.pending = loc.Key
@@ -339,9 +342,11 @@ func (b *browser) showKeeping(loc Location, keep map[string]bool) {
 	b.setCrumbs()
 	b.updateNav()
 	b.model = newFolderModel(loc.Prefix)
-	b.view = &folderView{prefix: loc.Prefix}
-	b.table.Refresh()
-	b.table.ScrollToTop()
+	if !refresh {
+		b.view = &folderView{prefix: loc.Prefix}
+		b.table.Refresh()
+		b.table.ScrollToTop()
+	}
 	b.hideMessage()
 	b.loading.Show()
 	b.status.SetText("")

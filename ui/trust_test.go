@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -374,5 +375,29 @@ func TestControlCharacterKeyIsListedAndRefusedAlone(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(dest, strings.TrimSuffix(folder, "/"), "ok.txt"))
 	if err != nil || string(got) != "fine" {
 		t.Errorf("ok.txt: %q, %v", got, err)
+	}
+}
+
+// TestRefreshKeepsRowsUntilTheListingArrives: F5 over a slow line keeps the
+// folder's rows, and the selection the keys act on, until the new listing
+// comes, so Shift+Del right after F5 still asks about the selected file.
+func TestRefreshKeepsRowsUntilTheListingArrives(t *testing.T) {
+	c, p := proxiedClient(t)
+	h := newHarness(t, c, Location{Bucket: pagingBucket})
+	h.waitDone("")
+	h.tapRow("top.txt")
+	slow := p.Inject(b2proxy.Fault{Op: "ListObjectsV2", Kind: b2proxy.Latency, Delay: 3 * time.Second})
+	h.press(0, fyne.KeyF5)
+	h.waitFor("the refresh's listing to be asked", func() bool { return slow.Fired() == 1 })
+	if rows := h.shownRows(); !slices.Contains(rows, "top.txt") {
+		t.Fatalf("while the refresh waits the table shows %v, want the folder's rows", rows)
+	}
+	h.press(fyne.KeyModifierShift, fyne.KeyDelete)
+	h.waitSee("Delete “top.txt” for good?")
+	h.press(0, fyne.KeyEscape)
+	h.waitFor("the question to close", func() bool { return !h.dialogUp() })
+	h.waitDone("")
+	if rows := h.shownRows(); !slices.Contains(rows, "top.txt") {
+		t.Errorf("after the refresh the table shows %v", rows)
 	}
 }
