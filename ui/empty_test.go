@@ -31,10 +31,10 @@ func (h *harness) tapCheck(label string) {
 	h.ui(func() { test.Tap(found) })
 }
 
-// TestEmptyPlacesSayWhatToDo opens an empty bucket, a bucket and a folder
+// TestEmptyPlacesSayWhatComesNext opens an empty bucket, a bucket and a folder
 // that hold only deleted files, and a filter that matches nothing: each
 // says why nothing shows and what to do about it.
-func TestEmptyPlacesSayWhatToDo(t *testing.T) {
+func TestEmptyPlacesSayWhatComesNext(t *testing.T) {
 	stamp := time.Now().UnixNano() % 1e9
 	empty := newBucket(t, fmt.Sprintf("haul-ui-empty-%d", stamp), store.Private)
 	h := newHarness(t, testClient, Location{Bucket: empty})

@@ -250,10 +250,10 @@ func TestUploadWithKeyThenDownload(t *testing.T) {
 
 }
 
-// TestMissingKeySaysWhatToDo opens a file stored with a key the account
+// TestMissingKeySaysHowToAddIt opens a file stored with a key the account
 // does not hold: its properties and a download say so in a sentence, and
 // nothing is written.
-func TestMissingKeySaysWhatToDo(t *testing.T) {
+func TestMissingKeySaysHowToAddIt(t *testing.T) {
 	key, err := store.NewCustomerKey("Elsewhere")
 	if err != nil {
 		t.Fatal(err)
