@@ -75,6 +75,7 @@ func TestPauseResumeUpload(t *testing.T) {
 // TestPauseResumeDownload pauses a download after four ranges and resumes
 // it without fetching them again.
 func TestPauseResumeDownload(t *testing.T) {
+	noSplits(t)
 	e := newEnv(t)
 	q := e.queue(t, testOptions(t))
 	local := filepath.Join(t.TempDir(), "f")
@@ -150,6 +151,7 @@ func TestCancelUpload(t *testing.T) {
 // TestCancelDownload cancels a download midway, and a paused one: no
 // partial file is left, nor the job in the journal.
 func TestCancelDownload(t *testing.T) {
+	noSplits(t)
 	e := newEnv(t)
 	q := e.queue(t, testOptions(t))
 	local := filepath.Join(t.TempDir(), "f")
@@ -206,6 +208,7 @@ func (f fullDisk) WriteAt(p []byte, off int64) (int, error) {
 // with ErrDiskFull and keeps its partial file and finished ranges; once
 // there is room again, Retry fetches only the rest.
 func TestDiskFull(t *testing.T) {
+	noSplits(t)
 	e := newEnv(t)
 	o := testOptions(t)
 	o.PartsPerFile = 1

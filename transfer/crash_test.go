@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,6 +33,8 @@ type crashJob struct {
 	CheckpointEvery int64
 	// PartsPerFile is the child queue's parts per file (0: the default).
 	PartsPerFile int
+	// NoSplits turns off splitting in the child (see noSplits).
+	NoSplits bool
 }
 
 // TestHelperCrash is not a test: run as a child process by the crash tests
@@ -48,6 +51,9 @@ func TestHelperCrash(t *testing.T) {
 	}
 	if cj.CheckpointEvery > 0 {
 		checkpointEvery = cj.CheckpointEvery
+	}
+	if cj.NoSplits {
+		minSplit = math.MaxInt64
 	}
 	c, err := store.NewClient(store.Config{Endpoint: cj.Endpoint, Region: cj.Region, KeyID: cj.KeyID, Key: cj.Key})
 	if err != nil {
@@ -201,6 +207,7 @@ func TestCrashUpload(t *testing.T) {
 // partial file and its finished ranges survive; Resume fetches only the
 // missing ranges.
 func TestCrashDownload(t *testing.T) {
+	noSplits(t)
 	e := newEnv(t)
 	size := crashSize()
 	local := filepath.Join(t.TempDir(), "big.bin")
@@ -210,7 +217,7 @@ func TestCrashDownload(t *testing.T) {
 
 	journal, dest := t.TempDir(), filepath.Join(t.TempDir(), "down", "big.bin")
 	release := stallAfter(t, e.proxy, "GetObject", 5)
-	crash(t, e, crashJob{Journal: journal, Download: &DownloadRequest{Bucket: e.bucket, Key: "big.bin", Local: dest}},
+	crash(t, e, crashJob{Journal: journal, NoSplits: true, Download: &DownloadRequest{Bucket: e.bucket, Key: "big.bin", Local: dest}},
 		func(recs []record) bool { return len(recs) == 1 && len(recs[0].Download.Ranges) >= 5 })
 	release()
 	rec := readJournal(t, journal)[0].Download

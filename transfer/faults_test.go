@@ -85,6 +85,7 @@ func TestUploadFaults(t *testing.T) {
 // download: it completes byte for byte, and only the failed range (or, for
 // a dropped connection, the rest of it) is asked for again.
 func TestDownloadFaults(t *testing.T) {
+	noSplits(t)
 	e := newEnv(t)
 	q := e.queue(t, testOptions(t))
 	size := faultSize()
@@ -164,6 +165,7 @@ func parseRange(t *testing.T, h string) (from, to int64) {
 // gives up on it after stallTimeout and asks again, and the download
 // completes.
 func TestStalledDownload(t *testing.T) {
+	noSplits(t)
 	e := newEnv(t)
 	q := e.queue(t, testOptions(t))
 	local := filepath.Join(t.TempDir(), "src")

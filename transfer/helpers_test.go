@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -27,6 +28,16 @@ const testPart = 5 << 20
 // a temporary folder.
 func testOptions(t testing.TB) Options {
 	return Options{PartSize: testPart, Threshold: 2 * testPart, JournalDir: t.TempDir()}
+}
+
+// noSplits turns off the splitting of slow pieces (see fetch.splitLocked)
+// for one test. The tests that count a download's requests, or the bytes
+// they asked for, need each range asked for once: on a loaded loopback a
+// range can look slow enough to split. TestSplitStraggler tests splitting.
+func noSplits(t testing.TB) {
+	old := minSplit
+	minSplit = math.MaxInt64
+	t.Cleanup(func() { minSplit = old })
 }
 
 // env is a versitygw server, a B2 behaviour proxy in front of it, a client

@@ -25,6 +25,7 @@ func smallCheckpoints(t *testing.T) {
 // synced bytes as done; Retry asks for the third range from where its last
 // checkpoint was, not from its start, and the file arrives byte for byte.
 func TestDiskFullInsideRange(t *testing.T) {
+	noSplits(t)
 	smallCheckpoints(t)
 	e := newEnv(t)
 	o := testOptions(t)
@@ -107,6 +108,7 @@ func TestDiskFullInsideRange(t *testing.T) {
 // whole download fetched at most one checkpoint interval more than the
 // file's size, and the file arrives byte for byte.
 func TestCrashInsideRange(t *testing.T) {
+	noSplits(t)
 	smallCheckpoints(t)
 	e := newEnv(t)
 	size := int64(4*testPart + 100)
@@ -122,7 +124,7 @@ func TestCrashInsideRange(t *testing.T) {
 	// One range at a time, so that the first GET is range 0's, the one
 	// that breaks after 3.5 MiB (with several at once the 100-byte last
 	// range could come first and take the fault without breaking).
-	crash(t, e, crashJob{Journal: journal, CheckpointEvery: checkpointEvery, PartsPerFile: 1,
+	crash(t, e, crashJob{Journal: journal, CheckpointEvery: checkpointEvery, PartsPerFile: 1, NoSplits: true,
 		Download: &DownloadRequest{Bucket: e.bucket, Key: "f", Local: dest}},
 		func(recs []record) bool {
 			if len(recs) != 1 {

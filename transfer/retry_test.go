@@ -86,6 +86,7 @@ func TestRetryShownUpload(t *testing.T) {
 // holds the retry: the job's status names the range's bytes and the reason,
 // whether the client or the queue retries, and is clear once done.
 func TestRetryShownDownload(t *testing.T) {
+	noSplits(t)
 	e := newEnv(t)
 	q := e.queue(t, testOptions(t))
 	local := filepath.Join(t.TempDir(), "src")

@@ -188,6 +188,7 @@ func TestSSE(t *testing.T) {
 // whose size went stale (the file was replaced since) still downloads the
 // file as it is now.
 func TestDownloadWithoutHead(t *testing.T) {
+	noSplits(t)
 	e := newEnv(t)
 	o := testOptions(t)
 	q := e.queue(t, o)

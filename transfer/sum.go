@@ -73,7 +73,7 @@ func (s *runningSum) poke() {
 func (s *runningSum) frontier(from int64) int64 {
 	for k := int(from / s.part); k < len(s.ranges); k++ {
 		rp := s.ranges[k]
-		if got := rp.got.Load(); got < rp.length {
+		if got := rp.prefix(); got < rp.length {
 			return rp.off + got
 		}
 	}

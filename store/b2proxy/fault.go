@@ -35,6 +35,9 @@ const (
 	DropMidBody
 	// Latency waits [Fault.Delay] and then forwards the request normally.
 	Latency
+	// SlowResponse forwards the request and sends the answer's body at
+	// [Fault.Rate], as a connection that straggles behind the others.
+	SlowResponse
 )
 
 var kindNames = map[Kind]string{
@@ -46,6 +49,7 @@ var kindNames = map[Kind]string{
 	DropMidResponse:    "DropMidResponse",
 	DropMidBody:        "DropMidBody",
 	Latency:            "Latency",
+	SlowResponse:       "SlowResponse",
 }
 
 // String returns the kind's name, such as "ServiceUnavailable".
@@ -88,6 +92,9 @@ type Fault struct {
 	IncidentID string
 	// Delay is how long Latency waits; 0 means one second.
 	Delay time.Duration
+	// Rate is the bytes per second of SlowResponse's body; 0 means 256 KiB
+	// a second.
+	Rate float64
 	// DropAfter is how many body bytes pass before a drop; 0 means half the
 	// declared Content-Length, or 64 KiB when the length is unknown.
 	DropAfter int64
@@ -199,7 +206,8 @@ func (p *Proxy) apply(w http.ResponseWriter, r *http.Request, rec *Request, f Fa
 	case DropMidRequest:
 		_, _ = io.CopyN(io.Discard, r.Body, dropPoint(f.DropAfter, r.ContentLength))
 		hangUp(w, false)
-	case DropMidResponse:
+	case DropMidResponse, SlowResponse:
+		f.Kind = kind
 		p.forward(w, r, rec, &f, nil)
 	case Latency:
 		d := f.Delay

@@ -164,6 +164,29 @@ func TestLatency(t *testing.T) {
 	}
 }
 
+// TestSlowResponse sends the whole answer, at the fault's pace: 512 KiB at
+// 1 MiB/s takes about half a second (its burst lets the first 16 KiB go at
+// once), and the next request is at full speed again.
+func TestSlowResponse(t *testing.T) {
+	up := newUpstream(t, 512<<10)
+	p := b2proxy.New(t, up.URL)
+	p.Inject(b2proxy.Fault{Op: "GetObject", Kind: b2proxy.SlowResponse, Rate: 1 << 20})
+	start := time.Now()
+	resp, body, err := do(t, "GET", p.URL+"/bkt/key", nil, nil)
+	if err != nil || resp.StatusCode != 200 || len(body) != 512<<10 {
+		t.Fatalf("slow GET = %v, %d bytes, %v; want 200 and the whole body", resp, len(body), err)
+	}
+	if took := time.Since(start); took < 450*time.Millisecond {
+		t.Errorf("512 KiB at 1 MiB/s took %v, want about half a second", took)
+	}
+	if last := p.Requests()[len(p.Requests())-1]; last.Fault != b2proxy.SlowResponse {
+		t.Errorf("recorded fault %v, want SlowResponse", last.Fault)
+	}
+	if resp, body, err := do(t, "GET", p.URL+"/bkt/key", nil, nil); err != nil || len(body) != 512<<10 {
+		t.Errorf("GET after the fault = %v, %d bytes, %v", resp, len(body), err)
+	}
+}
+
 func TestTimesAfterMatchAndOrder(t *testing.T) {
 	up := newUpstream(t, 16)
 	p := b2proxy.New(t, up.URL)

@@ -19,6 +19,7 @@
 package b2proxy
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -30,6 +31,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/haul-app/haul/internal/syncbuf"
 )
@@ -136,8 +139,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // forward passes r to the upstream server and streams the answer back. With
-// a drop fault it sends only part of the answer's body (see [dropPoint]) and
-// then closes the client's connection. answer, when not nil, sees a
+// a drop fault (DropMidResponse) it sends only part of the answer's body
+// (see [dropPoint]) and then closes the client's connection; with a
+// SlowResponse fault it sends the body at the fault's rate. answer, when not nil, sees a
 // successful answer before the client does: it may change its headers, or
 // replace it with a refusal.
 func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *Request, drop *Fault, answer func(*http.Response) *refusal) {
@@ -178,17 +182,47 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, rec *Request, dr
 	removeHopHeaders(h)
 	p.setStatus(rec, resp.StatusCode)
 	w.WriteHeader(resp.StatusCode)
-	if drop != nil {
+	var body io.Reader = resp.Body
+	switch {
+	case drop != nil && drop.Kind == SlowResponse:
+		body = paced(r.Context(), w, resp.Body, drop.Rate)
+	case drop != nil:
 		_, _ = io.CopyN(w, resp.Body, dropPoint(drop.DropAfter, resp.ContentLength))
 		hangUp(w, true)
 		return
 	}
-	if _, err := io.Copy(w, resp.Body); err != nil {
+	if _, err := io.Copy(w, body); err != nil {
 		// The answer is cut short: make sure the client sees a broken
 		// connection rather than a body that merely looks complete.
 		logf(p.errLog, "copy answer to %s %s: %v", r.Method, r.URL, err)
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// paced reads r no faster than bytesPerSec (0 means 256 KiB a second),
+// flushing w before each wait so the client sees the bytes as they pass.
+func paced(ctx context.Context, w http.ResponseWriter, r io.Reader, bytesPerSec float64) io.Reader {
+	if bytesPerSec <= 0 {
+		bytesPerSec = 256 << 10
+	}
+	const chunk = 16 << 10
+	return &pacedReader{ctx: ctx, r: r, rc: http.NewResponseController(w), lim: rate.NewLimiter(rate.Limit(bytesPerSec), chunk)}
+}
+
+type pacedReader struct {
+	ctx context.Context
+	r   io.Reader
+	rc  *http.ResponseController
+	lim *rate.Limiter
+}
+
+func (p *pacedReader) Read(b []byte) (int, error) {
+	_ = p.rc.Flush()
+	b = b[:min(len(b), p.lim.Burst())]
+	if err := p.lim.WaitN(p.ctx, len(b)); err != nil {
+		return 0, err
+	}
+	return p.r.Read(b)
 }
 
 // hopHeaders apply to one connection only and are never forwarded.
