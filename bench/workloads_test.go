@@ -39,6 +39,13 @@ func BenchmarkLineUpload512MiB(b *testing.B) {
 	benchUpload(b, line, 512<<20, "defaults")
 }
 
+// BenchmarkLineDownload100MiB downloads one object of 100 MiB through the
+// line: a file rclone fetches over one connection at its defaults (below
+// its multi-thread cutoff), and Haul in ranges.
+func BenchmarkLineDownload100MiB(b *testing.B) {
+	benchDownload(b, line, 100<<20)
+}
+
 // BenchmarkLineDownload512MiB downloads one object of 512 MiB, uploaded as
 // Haul uploads it, through the line.
 func BenchmarkLineDownload512MiB(b *testing.B) {

@@ -36,17 +36,23 @@
 //
 // # Downloads
 //
-// A download pins one version of the object (Head), then fetches it in
-// ranges of PartSize bytes, at most 16 MiB (one range up to Threshold),
-// into a hidden ".<name>.haul-partial" file beside the target (for a name
+// A download pins one version of the object: the answer to its first range
+// says which (a download that resumes, or whose size the listing did not
+// give, asks Head first). It fetches the object in ranges of PartSize
+// bytes, at most 16 MiB (one range for files up to Threshold or 32 MiB,
+// whichever is less), into a hidden ".<name>.haul-partial" file beside the target (for a name
 // too long for that, a shortened form ending in a hash of the name; see
 // partialName), written with WriteAt. About once a second, when ranges
 // finished or moved on by 8 MiB (checkpointEvery), one sync of the file
 // saves every range's progress to the journal, and a failed or paused
 // download saves what it got on its way out: after a crash, a full disk or
 // a pause, only the rest of each range is asked for. A connection that
-// breaks mid-range is asked again for the rest of that range only. Bytes
-// count as saved only once synced. While the ranges arrive the file is
+// breaks mid-range is asked again for the rest of that range only. Once
+// every range has been taken, a goroutine whose range is done takes the
+// second half of a range that would still take long at its pace (a
+// straggling connection, or the last ranges of a file), so the
+// connections end together. Bytes count as saved only once synced, and
+// only a range's gapless prefix. While the ranges arrive the file is
 // checked in order (MD5 from the ETag of single-part objects, SHA-1 from
 // large_file_sha1 of multipart ones, else only the size; see runningSum);
 // at the end it is synced, its check awaited, given the original

@@ -237,10 +237,16 @@ func (q *Queue) describe(ctx context.Context, j *job, st *downState) (info store
 }
 
 // rangeSize is the size of the ranges a download of size bytes is cut
-// into: one range up to the multipart threshold, else ranges of the part
-// size up to maxRangeSize.
+// into: one range up to the multipart threshold or two maxRangeSize ranges,
+// whichever is less, else ranges of the part size up to maxRangeSize.
+//
+// A file of 100 MiB fetched in one GET would move at one connection's pace,
+// which over the internet is a fraction of the line (160 Mbit/s of 800 on
+// the benchmark's line: five times as long); in ranges it moves at the
+// line's. Each range costs one request, billed by B2 as a download
+// transaction at a fraction of a cent per ten thousand.
 func (q *Queue) rangeSize(size int64) int64 {
-	if size <= q.opt.Threshold {
+	if size <= min(q.opt.Threshold, 2*maxRangeSize) {
 		return max(size, 1)
 	}
 	return min(q.opt.PartSize, maxRangeSize)

@@ -47,8 +47,9 @@ type Options struct {
 	// streamed from and to the file.
 	PartSize int64
 	// Threshold is the largest file, in bytes, sent in one PUT or fetched
-	// in one GET; larger ones go in parts or ranges. At most 5 GB; zero
-	// means twice PartSize.
+	// in one GET (downloads fetch at most 32 MiB in one, see
+	// Queue.rangeSize); larger ones go in parts or ranges. At most 5 GB;
+	// zero means twice PartSize.
 	Threshold int64
 	// UploadLimit and DownloadLimit cap the bandwidth of all jobs of one
 	// direction together, in bytes per second; 0 means unlimited.
