@@ -124,10 +124,11 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 	if err := checkTarget(st); err != nil {
 		return err
 	}
-	st, info, first, err := q.pinDownload(ctx, j, st)
+	st, info, first, early, err := q.pinDownload(ctx, j, st)
 	if err != nil {
 		return err
 	}
+	defer early.stop() // after the ranges, which take what they use
 	defer func() {
 		if first != nil {
 			first.Close()
@@ -149,6 +150,11 @@ func (q *Queue) download(ctx context.Context, j *job) error {
 		rp := d.ranges[0]
 		rp.first, first = first, nil
 		defer rp.closeFirst()
+		for k, e := range early.ranges {
+			if k+1 < len(d.ranges) && d.ranges[k+1].got.Load() == 0 {
+				d.ranges[k+1].early = e
+			}
+		}
 	}
 	if d.sum != nil {
 		sctx, stop := context.WithCancel(ctx)
@@ -183,11 +189,14 @@ func checkTarget(st *downState) error {
 // pinDownload pins the job to the version it downloads and records what
 // it is (size, ETag, range size, partial file). Ranges already received are
 // kept only when they belong to that same object. first, when not nil, is
-// the open body of the download's first range (see describe).
-func (q *Queue) pinDownload(ctx context.Context, j *job, st *downState) (*downState, store.ObjectInfo, io.ReadCloser, error) {
-	info, first, firstLen, err := q.describe(ctx, j, st)
+// the open body of the download's first range, and early the ranges asked
+// for alongside it (see describe); early.stop must be called once the
+// ranges have ended, even after an error.
+func (q *Queue) pinDownload(ctx context.Context, j *job, st *downState) (*downState, store.ObjectInfo, io.ReadCloser, earlyStart, error) {
+	info, first, firstLen, early, err := q.describe(ctx, j, st)
 	if err != nil {
-		return st, info, nil, err
+		early.stop()
+		return st, info, nil, earlyStart{stop: func() {}}, err
 	}
 	if st.ETag != info.ETag || st.Size != info.Size {
 		// A first start, or the object is not the one the partial file
@@ -197,11 +206,13 @@ func (q *Queue) pinDownload(ctx context.Context, j *job, st *downState) (*downSt
 	if len(st.Ranges) == 0 && len(st.Partial) == 0 {
 		st.PartSize = q.rangeSize(info.Size)
 	}
-	if _, n := pieceAt(0, info.Size, st.PartSize); first != nil && n != firstLen {
-		// The listing's size was stale: the range asked for is not the
-		// first of the file's layout.
+	if _, n := pieceAt(0, info.Size, st.PartSize); first != nil && (n != firstLen || info.Size != st.Size) {
+		// The listing's size was stale: the ranges asked for are not
+		// those of the file's layout.
 		first.Close()
 		first = nil
+		early.stop()
+		early.ranges = nil
 	}
 	st.Pinned, st.ETag, st.Size, st.Temp = info.VersionID, info.ETag, info.Size, tempPath(st.Local)
 	j.size.Store(st.Size)
@@ -209,7 +220,15 @@ func (q *Queue) pinDownload(ctx context.Context, j *job, st *downState) (*downSt
 	j.down = st.clone()
 	q.markDirtyLocked()
 	q.mu.Unlock()
-	return st, info, first, nil
+	return st, info, first, early, nil
+}
+
+// earlyStart is what describe asked for beyond the first range: ranges
+// (range k+1 at index k; see Queue.earlyRanges) and stop, which lets go
+// of those no range took.
+type earlyStart struct {
+	ranges []*earlyRange
+	stop   func()
 }
 
 // describe finds out which version a download reads. A download that
@@ -217,23 +236,27 @@ func (q *Queue) pinDownload(ctx context.Context, j *job, st *downState) (*downSt
 // range at once, and the answer's headers say which version it is: one
 // round trip per file instead of a HEAD and then a GET, which halves the
 // time a folder of small files takes over a line with a real round trip.
+// The next ranges of a large file are asked for at the same time (early).
 // A download that resumes, or whose size is unknown, asks Head.
-func (q *Queue) describe(ctx context.Context, j *job, st *downState) (info store.ObjectInfo, first io.ReadCloser, firstLen int64, err error) {
+func (q *Queue) describe(ctx context.Context, j *job, st *downState) (info store.ObjectInfo, first io.ReadCloser, firstLen int64, early earlyStart, err error) {
+	early.stop = func() {}
 	version := st.Pinned
 	if version == "" {
 		version = st.VersionID
 	}
 	if st.Pinned != "" || len(st.Ranges) > 0 || len(st.Partial) > 0 || st.Size <= 0 {
 		info, err = q.r.Head(ctx, st.Bucket, st.Key, version)
-		return info, nil, 0, err
+		return info, nil, 0, early, err
 	}
-	_, firstLen = pieceAt(0, st.Size, q.rangeSize(st.Size))
+	ps := q.rangeSize(st.Size)
+	_, firstLen = pieceAt(0, st.Size, ps)
+	early.ranges, early.stop = q.earlyRanges(ctx, j, st, version, ps)
 	rctx := q.withRetryNotes(ctx, j, 1, "")
 	info, first, err = q.r.Open(rctx, st.Bucket, st.Key, version, 0, firstLen)
 	if err == nil {
 		q.retryDone(j, 1)
 	}
-	return info, first, firstLen, err
+	return info, first, firstLen, early, err
 }
 
 // rangeSize is the size of the ranges a download of size bytes is cut

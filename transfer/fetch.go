@@ -63,6 +63,10 @@ type rangeProgress struct {
 	// first request (see Queue.describe), which the range's first
 	// attempt reads instead of asking again; nil otherwise.
 	first io.ReadCloser
+	// early is the range's answer asked for alongside the first range
+	// (see Queue.earlyRanges), which its first attempt reads when it is of
+	// the pinned version; nil otherwise.
+	early *earlyRange
 }
 
 // newPiece returns the piece of length bytes at off, got of them written.
@@ -110,12 +114,17 @@ func (rp *rangeProgress) closeFirst() {
 // opened before rctx existed is closed when rctx ends, so that a stall or a
 // cancel breaks its reads as it breaks a request's.
 func (d *fetch) open(rctx context.Context, rp *rangeProgress, start, n int64) (io.ReadCloser, error) {
-	if body := rp.first; body != nil {
-		rp.first = nil
+	q, j, st := d.q, d.j, d.st
+	body := rp.first
+	rp.first = nil
+	if e := rp.early; body == nil && e != nil {
+		rp.early = nil
+		body = e.take(rctx, st.Pinned, st.ETag)
+	}
+	if body != nil {
 		stop := context.AfterFunc(rctx, func() { body.Close() })
 		return &afterBody{ReadCloser: body, stop: stop}, nil
 	}
-	q, j, st := d.q, d.j, d.st
 	ctx := q.withRetryNotes(rctx, j, int64(rp.i)+1, rangeWhat(st, rp.i))
 	_, body, err := q.r.Open(ctx, st.Bucket, st.Key, st.Pinned, start, n)
 	return body, err
@@ -436,12 +445,12 @@ func (d *fetch) readRange(ctx context.Context, rp *rangeProgress) error {
 	base := rp.got.Load()
 	start := rp.off + base
 	n := rp.end.Load() - base
-	if rp.first != nil {
-		n = rp.length // the first request asked for the whole range
+	if rp.first != nil || rp.early != nil {
+		n = rp.length // the request already made asked for the whole range
 	}
 	key := int64(rp.i) + 1
 	asked := time.Now()
-	fresh := rp.first == nil
+	fresh := rp.first == nil && rp.early == nil
 	body, err := d.open(rctx, rp, start, n)
 	if err != nil {
 		return stallErr(rctx, st, err)

@@ -2,9 +2,13 @@ package transfer
 
 import (
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/haul-app/haul/store/b2proxy"
@@ -112,6 +116,81 @@ func TestSplitStraggler(t *testing.T) {
 		}
 		if from, _ := parseRange(t, r.Header.Get("Range")); from < resumeAt(from) {
 			t.Errorf("the resumed download asked for bytes from %d, before what the journal kept ends at %d", from, resumeAt(from))
+		}
+	}
+}
+
+// TestEarlyRangesCheckTheVersion: the ranges a fresh download asks for
+// alongside its first one are used only when their answers are of the
+// version the first answer pinned. Here the file is replaced (same size,
+// new content) after the first range's answer and before the other three
+// requests reach the server: their answers, of the new version, are
+// dropped and those ranges asked for again with the pinned version ID, and
+// the download is the version it pinned, byte for byte.
+func TestEarlyRangesCheckTheVersion(t *testing.T) {
+	noSplits(t)
+	e := newEnv(t)
+	o := testOptions(t)
+	o.PartsPerFile = 4
+	q := e.queue(t, o)
+	size := int64(4 * testPart)
+	src := t.TempDir()
+	oldSum := writeRandom(t, filepath.Join(src, "old"), size, 84)
+	newSum := writeRandom(t, filepath.Join(src, "new"), size, 85)
+	upload(t, q, e.bucket, filepath.Join(src, "old"), "f")
+
+	gate := make(chan struct{})
+	var held atomic.Int32
+	e.proxy.Inject(b2proxy.Fault{Op: "GetObject", Kind: b2proxy.InternalError, Times: b2proxy.Forever,
+		Match: func(r *http.Request) bool {
+			if r.URL.Query().Get("versionId") == "" && !strings.HasPrefix(r.Header.Get("Range"), "bytes=0-") {
+				held.Add(1)
+				<-gate
+			}
+			return false // it only holds
+		}})
+	var once sync.Once
+	release := func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(release)
+	e.proxy.Reset()
+
+	target := filepath.Join(t.TempDir(), "f")
+	id, err := q.AddDownload(DownloadRequest{Bucket: e.bucket, Key: "f", Local: target, Size: size})
+	must(t, err)
+	var pinned string
+	poll(t, "the first answer's pin, and the other three ranges held", func() bool {
+		q.mu.Lock()
+		pinned = q.byID[id].down.Pinned
+		q.mu.Unlock()
+		return pinned != "" && held.Load() == 3
+	})
+	upload(t, e.queue(t, testOptions(t)), e.bucket, filepath.Join(src, "new"), "f")
+	release()
+	waitDone(t, q, id)
+	if got := fileSHA256(t, target); got != oldSum {
+		t.Errorf("downloaded SHA-256 %s, want the pinned version's %s (the new one is %s)", got, oldSum, newSum)
+	}
+	unpinned, again := map[int64]int{}, map[int64]int{}
+	for _, r := range e.proxy.Requests() {
+		if r.Op != "GetObject" {
+			continue
+		}
+		from, _ := parseRange(t, r.Header.Get("Range"))
+		q, err := url.ParseQuery(r.Query)
+		must(t, err)
+		switch v := q.Get("versionId"); {
+		case from == 0:
+		case v == "":
+			unpinned[from]++
+		case v == pinned:
+			again[from]++
+		default:
+			t.Errorf("a GET from %d asked for version %s, not the pinned %s", from, v, pinned)
+		}
+	}
+	for k := int64(1); k < 4; k++ {
+		if unpinned[k*testPart] != 1 || again[k*testPart] != 1 {
+			t.Errorf("range %d: %d early GETs and %d pinned ones, want one of each (early %v, pinned %v)", k, unpinned[k*testPart], again[k*testPart], unpinned, again)
 		}
 	}
 }
