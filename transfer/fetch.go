@@ -39,7 +39,7 @@ type fetch struct {
 // got from its start are written to the partial file, and saved of those
 // synced and journaled (length once the journal lists the range as whole).
 //
-// A range can be split while it is fetched (see fetch.split): its own
+// A range can be split while it is fetched (see fetch.splitLocked): its own
 // reads then stop at end, and tail, a piece of its own, fetches the rest.
 // A tail is a rangeProgress with the range's i, covering [off, off+length)
 // of the file up to its own tail; only the ranges of the file's layout are
@@ -50,14 +50,15 @@ type rangeProgress struct {
 	got         atomic.Int64 // written by the piece's own goroutine only
 	saved       atomic.Int64 // written by checkpoint only
 	// end is where the piece's own reads stop, counted from off: length
-	// until a split lowers it, once.
+	// until a split lowers it (each split halves what the piece has left).
 	end atomic.Int64
-	// tail fetches [off+end, off+length) once the piece is split; it is
-	// stored before end is lowered.
+	// tail fetches from off+end on, once the piece is split: a later split
+	// puts its new piece between the two. It is stored before end is
+	// lowered.
 	tail atomic.Pointer[rangeProgress]
 	// since is when the piece's current request sent its first byte (Unix
 	// nanoseconds; 0 before), and from how much the piece had got then:
-	// the piece's pace, for split.
+	// the piece's pace, for splitLocked.
 	since, from atomic.Int64
 	// first is the body of the range already opened by the download's
 	// first request (see Queue.describe), which the range's first
@@ -220,7 +221,7 @@ func (d *fetch) fetchMissing(ctx context.Context) error {
 	return err
 }
 
-// A piece is split (see split) only when that pays: its owner needs more
+// A piece is split (see splitLocked) only when that pays: its owner needs more
 // than splitAfter, and more than splitWaits times the download's shortest
 // wait for an answer, to fetch what it has left at its own pace, and it
 // has minSplit bytes left. Each half is then at least minSplit/2, well over
