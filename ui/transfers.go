@@ -296,7 +296,15 @@ func prepareRows(s transfer.Snapshot) []jobRow {
 			// download checked, or the copy joined.
 			r.detail = fmt.Sprintf("%s · finishing…", humanize.Bytes(uint64(j.Size)))
 		case st == transfer.Running:
-			r.detail = fmt.Sprintf("%s of %s · %s/s", humanize.Bytes(uint64(j.Done)), humanize.Bytes(uint64(j.Size)), humanize.Bytes(uint64(j.Speed)))
+			r.detail = fmt.Sprintf("%s of %s", humanize.Bytes(uint64(j.Done)), humanize.Bytes(uint64(j.Size)))
+			switch {
+			case j.Speed > 0:
+				r.detail += " · " + humanize.Bytes(uint64(j.Speed)) + "/s"
+			case j.Done == 0:
+				r.detail += " · starting…"
+			}
+			// (A speed of exactly 0 is one not measured yet, in the first
+			// half second: "0 B/s" would read as a stall.)
 			if j.ETA > 0 {
 				r.detail += " · " + etaText(j.ETA)
 			}
@@ -343,8 +351,10 @@ func totalsText(s transfer.Snapshot) string {
 		}
 	}
 	if s.Running > 0 {
-		parts = append(parts, fmt.Sprintf("%s of %s", humanize.Bytes(uint64(s.Done)), humanize.Bytes(uint64(s.Size))),
-			humanize.Bytes(uint64(s.Speed))+"/s")
+		parts = append(parts, fmt.Sprintf("%s of %s", humanize.Bytes(uint64(s.Done)), humanize.Bytes(uint64(s.Size))))
+		if s.Speed > 0 {
+			parts = append(parts, humanize.Bytes(uint64(s.Speed))+"/s")
+		}
 		if s.ETA > 0 {
 			parts = append(parts, etaText(s.ETA))
 		}

@@ -314,6 +314,8 @@ func TestJobRowTexts(t *testing.T) {
 		{Dir: transfer.Download, Key: "a/b.txt", Size: 2_000_000, Done: 500_000, Speed: 1_000_000, ETA: 2 * time.Second, State: transfer.Running},
 		{Dir: transfer.Copy, Source: "v/raw.mov", Key: "archive/raw.mov", Size: 10, Done: 10, State: transfer.Done},
 		{Dir: transfer.Copy, Source: "v/raw.mov", Key: "v/raw.mov", Size: 10, State: transfer.Paused},
+		{Dir: transfer.Download, Key: "new.bin", Size: 2_000_000, State: transfer.Running},
+		{Dir: transfer.Download, Key: "fast.bin", Size: 2_000_000, Done: 700_000, State: transfer.Running},
 	}}
 	rows := prepareRows(s)
 	want := []struct{ name, detail string }{
@@ -321,6 +323,9 @@ func TestJobRowTexts(t *testing.T) {
 		{"b.txt", "500 kB of 2.0 MB · 1.0 MB/s · " + etaText(2*time.Second)},
 		{"raw.mov → archive/raw.mov", "10 B · done"},
 		{"Restore raw.mov", "0 B of 10 B · paused"},
+		// No speed measured yet (the first half second): no "0 B/s".
+		{"new.bin", "0 B of 2.0 MB · starting…"},
+		{"fast.bin", "700 kB of 2.0 MB"},
 	}
 	for i, w := range want {
 		if rows[i].name != w.name || rows[i].detail != w.detail {
@@ -339,8 +344,8 @@ func (f *fixedQueue) Snapshot() transfer.Snapshot { return f.snap }
 
 // TestTransferRowsReadWhole shows a failed row, a retrying row and a
 // download in the panel and reads the screen: the failure's whole sentence,
-// the retry as it happens, where each file goes, and Open folder for the
-// download.
+// the retry as it happens, where each file goes, no "0 B/s" for a speed not
+// measured yet, and Open folder for the download.
 func TestTransferRowsReadWhole(t *testing.T) {
 	dl := filepath.Join(t.TempDir(), "Documents", "report for the board of directors 2026.pdf")
 	long := fmt.Errorf("write %s: %w", filepath.Join(filepath.Dir(dl), ".report for the board of directors 2026.pdf.haul-partial"), transfer.ErrDiskFull)
@@ -384,6 +389,11 @@ func TestTransferRowsReadWhole(t *testing.T) {
 	}
 	if !strings.Contains(screen, filepath.Base(filepath.Dir(dl))) {
 		t.Errorf("the download's row does not say where it goes: %q", screen)
+	}
+	// The upload's speed is not measured yet (0): neither its row nor the
+	// totals may read as a stall.
+	if strings.Contains(screen, "0 B/s") {
+		t.Errorf("a speed not measured yet shows as 0 B/s: %q", screen)
 	}
 	if !h.tapButton("Open folder") {
 		t.Fatal("Open folder is disabled")
