@@ -18,6 +18,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/haul-app/haul/store"
@@ -33,9 +35,10 @@ const (
 // conflictChoice is what to do with a name that exists already.
 type conflictChoice int
 
+// The zero value is Skip: a name no choice was recorded for is left alone.
 const (
-	choiceReplace  conflictChoice = iota // upload as a new version / overwrite the local file
-	choiceSkip                           // leave it
+	choiceSkip     conflictChoice = iota // leave it
+	choiceReplace                        // upload as a new version / overwrite the local file
 	choiceKeepBoth                       // add " (1)" before the extension
 )
 
@@ -241,7 +244,10 @@ func (e *enqueuer) resolveUploads(q transferAdder, reqs []transfer.UploadRequest
 }
 
 // askEach asks about each conflict in turn (with "do the same for the
-// rest"), then calls done with the choices by index.
+// rest"), then calls done with the choices by index. Cancel, or Escape,
+// ends the questions without calling done: nothing of the operation is
+// queued. Enter chooses nothing, since Replace cannot be undone on a local
+// file.
 func (e *enqueuer) askEach(conflicts []int, question func(int) string, replaceLabel string, done func(map[int]conflictChoice)) {
 	choices := map[int]conflictChoice{}
 	var ask func(k int)
@@ -271,16 +277,19 @@ func (e *enqueuer) askEach(conflicts []int, question func(int) string, replaceLa
 				ask(k + 1)
 			}
 		}
+		cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { d.Hide() })
 		buttons := container.NewHBox(
 			widget.NewButton(replaceLabel, choose(choiceReplace)),
 			widget.NewButton("Skip", choose(choiceSkip)),
 			widget.NewButton("Keep both", choose(choiceKeepBoth)),
+			layout.NewSpacer(),
+			cancel,
 		)
 		msg := widget.NewLabel(question(i))
 		msg.Wrapping = fyne.TextWrapWord
 		d = dialog.NewCustomWithoutButtons("A file with that name exists", container.NewVBox(msg, all, buttons), e.dlg.win)
 		d.Resize(fyne.NewSize(560, 200))
-		d.Show()
+		e.dlg.present(d, nil)
 	}
 	ask(0)
 }

@@ -214,6 +214,26 @@ func TestDropUploadsFilesAndFoldersIntoTheCurrentFolder(t *testing.T) {
 	if got, err := os.ReadFile(filepath.Join(dest, "photo 1+2.jpg")); err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("downloaded file differs: %v", err)
 	}
+	// The second download asks. Enter chooses nothing (Replace would
+	// overwrite the file here), and Escape, like Cancel, queues nothing.
+	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyD)
+	h.waitFor("the question about the existing file", func() bool { return h.sees("already exists in") })
+	h.press(0, fyne.KeyReturn)
+	if !h.dialogUp() || len(q.Snapshot().Jobs) != 6 {
+		t.Fatalf("Enter answered the question: dialog up %v, %d jobs", h.dialogUp(), len(q.Snapshot().Jobs))
+	}
+	h.press(0, fyne.KeyEscape)
+	h.waitFor("the question closed by Escape", func() bool { return !h.dialogUp() })
+	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyD)
+	h.waitFor("the question again", func() bool { return h.sees("already exists in") })
+	h.tapDialogButton("Cancel")
+	h.waitFor("the question closed by Cancel", func() bool { return !h.dialogUp() })
+	if n := len(q.Snapshot().Jobs); n != 6 {
+		t.Errorf("Escape or Cancel queued a download: %d jobs", n)
+	}
+	if got, err := os.ReadFile(filepath.Join(dest, "photo 1+2.jpg")); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("the local file changed after Escape and Cancel: %v", err)
+	}
 	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyD)
 	h.tapDialogButton("Keep both")
 	allDone(t, q, 7)
