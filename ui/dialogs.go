@@ -25,15 +25,22 @@ type dialogs struct {
 	keyed map[fyne.CanvasObject]keyedDialog // dialogs the keys answer
 }
 
-// keyedDialog is a dialog on screen and what Enter does in it (nil:
-// nothing, as in questions whose Yes cannot be undone).
+// keyedDialog is a dialog on screen, what Enter does in it (nil: nothing,
+// as in questions whose Yes cannot be undone) and what Escape does (nil:
+// close it).
 type keyedDialog struct {
-	d     dialog.Dialog
-	enter func()
+	d             dialog.Dialog
+	enter, escape func()
 }
 
 // present shows d and lets the keys answer it.
 func (dl *dialogs) present(d dialog.Dialog, enter func()) {
+	dl.presentKeyed(d, enter, nil)
+}
+
+// presentKeyed shows d and lets the keys answer it: Enter with enter,
+// Escape with escape (nil: it closes d).
+func (dl *dialogs) presentKeyed(d dialog.Dialog, enter, escape func()) {
 	d.Show()
 	c := dl.win.Canvas()
 	top := c.Overlays().Top()
@@ -49,7 +56,7 @@ func (dl *dialogs) present(d dialog.Dialog, enter func()) {
 			delete(dl.keyed, o) // closed by a button meanwhile
 		}
 	}
-	dl.keyed[top] = keyedDialog{d: d, enter: enter}
+	dl.keyed[top] = keyedDialog{d: d, enter: enter, escape: escape}
 }
 
 // up reports whether a dialog or pop-up covers the window.
@@ -69,7 +76,11 @@ func (dl *dialogs) key(e *fyne.KeyEvent) bool {
 	switch e.Name {
 	case fyne.KeyEscape:
 		delete(dl.keyed, top)
-		k.d.Hide()
+		if k.escape != nil {
+			k.escape()
+		} else {
+			k.d.Hide()
+		}
 	case fyne.KeyReturn, fyne.KeyEnter:
 		if k.enter != nil {
 			delete(dl.keyed, top)

@@ -18,13 +18,16 @@ import (
 // happening, and a button that cancels the work's context.
 
 // working shows a progress dialog titled title over body and a cancel
-// button labelled stop; the context ends when the button is pressed or
-// done is called. done hides the dialog; call it on the Fyne goroutine.
+// button labelled stop; the context ends when the button or Escape is
+// pressed, or done is called. done hides the dialog; call it on the Fyne
+// goroutine.
 func (dl *dialogs) working(title, stop string, body ...fyne.CanvasObject) (ctx context.Context, done func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	body = append(body, widget.NewButtonWithIcon(stop, theme.CancelIcon(), cancel))
 	prog := dialog.NewCustomWithoutButtons(title, container.NewVBox(body...), dl.win)
-	prog.Show()
+	// Escape stops the work as the button does; the dialog stays until the
+	// work has ended and says so (done), as after the button.
+	dl.presentKeyed(prog, nil, cancel)
 	return ctx, func() {
 		cancel()
 		prog.Hide()
@@ -32,16 +35,20 @@ func (dl *dialogs) working(title, stop string, body ...fyne.CanvasObject) (ctx c
 }
 
 // runOne runs op off the Fyne goroutine behind a progress dialog that can
-// cancel it. A failure is shown as a sentence; after is then called on the
-// Fyne goroutine with op's message ("" when it failed).
+// cancel it. A failure is shown as a sentence, unless the person stopped
+// the work (Cancel or Escape): they know. after is then called on the Fyne
+// goroutine with op's message ("" when it failed or was stopped).
 func (dl *dialogs) runOne(title string, op func(context.Context) (string, error), after func(msg string)) {
 	ctx, done := dl.working(title+"…", "Cancel", widget.NewProgressBarInfinite())
 	go func() {
 		msg, err := op(ctx)
+		stopped := ctx.Err() != nil // before done, which ends ctx too
 		do(func() {
 			done()
 			if err != nil {
-				dl.showError(errors.New(Sentence(err)))
+				if !stopped {
+					dl.showError(errors.New(Sentence(err)))
+				}
 				msg = ""
 			}
 			after(msg)

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -399,5 +401,36 @@ func TestRefreshKeepsRowsUntilTheListingArrives(t *testing.T) {
 	h.waitDone("")
 	if rows := h.shownRows(); !slices.Contains(rows, "top.txt") {
 		t.Errorf("after the refresh the table shows %v", rows)
+	}
+}
+
+// TestEscapeStopsWorkInProgress creates a folder through a proxy that holds
+// the request 3 s, and presses Escape while "Creating the folder…" is up:
+// Escape stops the work as the dialog's Cancel does, the dialog goes once
+// the work has ended (with no error dialog: the person stopped it), and
+// once the 3 s have passed the folder is not on the server (a dialog only
+// hidden would have let the request through).
+func TestEscapeStopsWorkInProgress(t *testing.T) {
+	c, p := proxiedClient(t)
+	const hold = 3 * time.Second
+	p.Inject(b2proxy.Fault{Op: "PutObject", Kind: b2proxy.Latency, Delay: hold})
+	h := newHarness(t, c, Location{Bucket: pagingBucket})
+	h.waitDone("")
+	name := fmt.Sprintf("escaped-%d", time.Now().UnixNano())
+	h.tapIcon(theme.FolderNewIcon())
+	h.dialogEntry(0)
+	h.typeText(name)
+	h.press(0, fyne.KeyReturn)
+	h.waitSee("Creating the folder…")
+	asked := time.Now()
+	h.press(0, fyne.KeyEscape)
+	h.waitFor("the progress dialog gone", func() bool { return !h.dialogUp() })
+	time.Sleep(time.Until(asked.Add(hold + time.Second)))
+	marker := name + "/" + store.EmptyFolderMarker
+	if info, err := testClient.Head(context.Background(), pagingBucket, marker, ""); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after Escape the folder's marker %s is on the server (%+v, %v)", marker, info, err)
+	}
+	if h.sees("Folder created.") {
+		t.Error("the status says the folder was created")
 	}
 }
