@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +147,51 @@ func TestRealKeys(t *testing.T) {
 	})
 	if n := versions("docs/other.txt"); n != 1 {
 		t.Errorf("other.txt has %d versions, want 1: only the selected file may go", n)
+	}
+
+	// Ctrl+D downloads other.txt to ~/Downloads. Ctrl+D again asks what to
+	// do with the file that is there: Enter must not choose (Replace would
+	// overwrite it) and Escape cancels; Ctrl+R, ignored while a dialog is
+	// up, then lists the folder. No second download was asked for.
+	gets := func() int {
+		return countRequests(proxy, func(r b2proxy.Request) bool { return r.Op == "GetObject" && r.Key == "docs/other.txt" })
+	}
+	seen = countRequests(proxy, func(r b2proxy.Request) bool {
+		return r.Op == "ListObjectVersions" && queryParam(r.Query, "prefix") == "docs/other.txt"
+	})
+	x.key("ctrl+l")
+	x.typeText("b2://" + xdoBucket + "/docs/other.txt")
+	x.key("Return")
+	waitFor(t, h, "other.txt selected", stepTimeout, func() bool {
+		return countRequests(proxy, func(r b2proxy.Request) bool {
+			return r.Op == "ListObjectVersions" && queryParam(r.Query, "prefix") == "docs/other.txt"
+		}) > seen
+	})
+	downloaded := filepath.Join(h.home, "Downloads", "other.txt")
+	x.key("ctrl+d")
+	waitFor(t, h, "other.txt downloaded", stepTimeout, func() bool { _, err := os.Stat(downloaded); return err == nil })
+	first := gets()
+	before = listed()
+	mark = len(proxy.Requests())
+	x.key("ctrl+d")
+	// The question comes after a look at the disk, with no request to wait
+	// for. Should Enter come first, it would reach the table and open
+	// other.txt's properties, which the check below would see.
+	time.Sleep(1500 * time.Millisecond)
+	x.key("Return")
+	x.key("Escape")
+	x.key("ctrl+r")
+	waitFor(t, h, "Escape closed the question (Ctrl+R refreshed the folder)", stepTimeout, func() bool { return listed() > before })
+	if n := gets(); n != first {
+		t.Errorf("Enter or Escape on the question downloaded other.txt again (%d GETs, then %d)", first, n)
+	}
+	for _, r := range proxy.Requests()[mark:] {
+		if r.Op == "HeadObject" && r.Key == "docs/other.txt" {
+			t.Errorf("Enter reached the table (other.txt's properties opened), not the question")
+		}
+	}
+	if names, _ := filepath.Glob(filepath.Join(h.home, "Downloads", "*")); len(names) != 1 {
+		t.Errorf("~/Downloads holds %v after Escape, want other.txt alone", names)
 	}
 
 	// Ctrl+L and a shorter path: it replaces the whole path (the old bug
