@@ -172,7 +172,7 @@ func (a *accountBar) saveAsync(f *accountForm) {
 	prog := dialog.NewCustomWithoutButtons("Checking the key with B2…",
 		container.NewVBox(widget.NewProgressBarInfinite(),
 			widget.NewButton("Cancel", cancel)), a.dlg.win)
-	prog.Show()
+	a.dlg.presentKeyed(prog, nil, cancel) // Escape cancels, as the button does
 	book := a.book
 	go func() {
 		defer cancel()
@@ -198,10 +198,13 @@ func (a *accountBar) saveAsync(f *accountForm) {
 			slog.Warn("save account failed", "err", err)
 			msg = Sentence(err)
 		}
+		stopped := errors.Is(ctx.Err(), context.Canceled) // by the person, not the minute
 		do(func() {
 			prog.Hide()
 			if err != nil {
-				a.dlg.showError(errors.New(msg))
+				if !stopped {
+					a.dlg.showError(errors.New(msg))
+				}
 				return
 			}
 			if warn != nil {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/zalando/go-keyring"
@@ -32,11 +33,25 @@ const authorizeJSON = `{
 // accountsHarness is a window with a real account registry in a temporary
 // folder and b2_authorize_account served by a local server.
 func newAccountsHarness(t *testing.T) (*harness, *store.Accounts, *atomic.Int32) {
+	return newAccountsHarnessHeld(t, nil)
+}
+
+// newAccountsHarnessHeld is newAccountsHarness whose authorization server
+// answers only once hold is closed (nil: at once), or gives up when the
+// client does.
+func newAccountsHarnessHeld(t *testing.T, hold chan struct{}) (*harness, *store.Accounts, *atomic.Int32) {
 	t.Helper()
 	keyring.MockInit()
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		id, key, _ := r.BasicAuth()
 		if id != "004abc0000000000000000001" || key != "K004secretsecretsecret" {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -118,6 +133,32 @@ func TestAddAccountDiscoversEndpointAndSwitches(t *testing.T) {
 	}
 	if get(h, func() bool { return h.w.accounts.bannerBox.Visible() }) {
 		t.Error("sandbox banner still shown for a B2 account")
+	}
+}
+
+// TestEscapeStopsTheKeyCheck saves an account while B2 (a local server)
+// has not answered the key check: Escape stops the check as the progress
+// dialog's Cancel would, no error dialog follows (the person stopped it),
+// and no account is saved.
+func TestEscapeStopsTheKeyCheck(t *testing.T) {
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	h, book, hits := newAccountsHarnessHeld(t, hold)
+	f := newAccountForm(nil)
+	h.ui(func() {
+		test.Type(f.name, "Photos")
+		test.Type(f.keyID, "004abc0000000000000000001")
+		test.Type(f.key, "K004secretsecretsecret")
+		h.w.accounts.saveAsync(f)
+	})
+	h.waitFor("the key being checked", func() bool { return hits.Load() == 1 && h.dialogUp() })
+	h.press(0, fyne.KeyEscape)
+	h.waitFor("the check stopped and its dialog gone", func() bool { return !h.dialogUp() })
+	if accts := book.List(); len(accts) != 0 {
+		t.Errorf("an account was saved after Escape: %+v", accts)
+	}
+	if name := get(h, func() string { return h.w.current.Name }); name == "Photos" {
+		t.Error("Haul switched to the account whose check was stopped")
 	}
 }
 
