@@ -68,18 +68,25 @@ func TestRealKeys(t *testing.T) {
 		})
 	}
 
-	// Ctrl+L, a file's location, Enter: the folder opens with keep.txt
-	// selected, which the version panel shows by listing its versions. With
-	// the path not selected the typed text would join the old path and no
-	// such listing would come.
-	x.key("ctrl+l")
-	x.typeText("b2://" + xdoBucket + "/docs/keep.txt")
-	x.key("Return")
-	waitFor(t, h, "keep.txt selected (its versions listed)", stepTimeout, func() bool {
-		return countRequests(proxy, func(r b2proxy.Request) bool {
-			return r.Op == "ListObjectVersions" && queryParam(r.Query, "prefix") == "docs/keep.txt"
-		}) > 0
-	})
+	// selectByPath types a file's location after Ctrl+L and Enter: the
+	// folder opens with the file selected, which the version panel shows by
+	// listing its versions (a new listing, counted). With the path not
+	// selected the typed text would join the old path and no such listing
+	// would come.
+	selectByPath := func(key string) {
+		t.Helper()
+		versionLists := func() int {
+			return countRequests(proxy, func(r b2proxy.Request) bool {
+				return r.Op == "ListObjectVersions" && queryParam(r.Query, "prefix") == key
+			})
+		}
+		seen := versionLists()
+		x.key("ctrl+l")
+		x.typeText("b2://" + xdoBucket + "/" + key)
+		x.key("Return")
+		waitFor(t, h, key+" selected (its versions listed)", stepTimeout, func() bool { return versionLists() > seen })
+	}
+	selectByPath("docs/keep.txt")
 
 	// Shift+Del opens the dialog; Enter with the field empty and with a
 	// wrong name must not press "Delete for good"; Escape closes it. Ctrl+R
@@ -112,16 +119,7 @@ func TestRealKeys(t *testing.T) {
 	// Select keep.txt again as at the start: Ctrl+R empties the table until
 	// its listing arrives, and a key pressed before then finds no selection.
 	// The listing of keep.txt's versions says the row is selected again.
-	keepVersions := func() int {
-		return countRequests(proxy, func(r b2proxy.Request) bool {
-			return r.Op == "ListObjectVersions" && queryParam(r.Query, "prefix") == "docs/keep.txt"
-		})
-	}
-	seen := keepVersions()
-	x.key("ctrl+l")
-	x.typeText("b2://" + xdoBucket + "/docs/keep.txt")
-	x.key("Return")
-	waitFor(t, h, "keep.txt selected again", stepTimeout, func() bool { return keepVersions() > seen })
+	selectByPath("docs/keep.txt")
 
 	// Shift+Del again, the name, Enter: every version goes. The listing
 	// after the deletion (its progress dialog is hidden first) means no
@@ -156,17 +154,7 @@ func TestRealKeys(t *testing.T) {
 	gets := func() int {
 		return countRequests(proxy, func(r b2proxy.Request) bool { return r.Op == "GetObject" && r.Key == "docs/other.txt" })
 	}
-	seen = countRequests(proxy, func(r b2proxy.Request) bool {
-		return r.Op == "ListObjectVersions" && queryParam(r.Query, "prefix") == "docs/other.txt"
-	})
-	x.key("ctrl+l")
-	x.typeText("b2://" + xdoBucket + "/docs/other.txt")
-	x.key("Return")
-	waitFor(t, h, "other.txt selected", stepTimeout, func() bool {
-		return countRequests(proxy, func(r b2proxy.Request) bool {
-			return r.Op == "ListObjectVersions" && queryParam(r.Query, "prefix") == "docs/other.txt"
-		}) > seen
-	})
+	selectByPath("docs/other.txt")
 	downloaded := filepath.Join(h.home, "Downloads", "other.txt")
 	x.key("ctrl+d")
 	waitFor(t, h, "other.txt downloaded", stepTimeout, func() bool { _, err := os.Stat(downloaded); return err == nil })

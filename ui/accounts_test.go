@@ -103,8 +103,9 @@ func (h *harness) overlayTextLocked() string {
 	return b.String()
 }
 
-func TestAddAccountDiscoversEndpointAndSwitches(t *testing.T) {
-	h, book, hits := newAccountsHarness(t)
+// saveGoodKey fills a new account's form with the key the authorization
+// server accepts, named Photos, and saves it.
+func saveGoodKey(h *harness) {
 	f := newAccountForm(nil)
 	h.ui(func() {
 		test.Type(f.name, "Photos")
@@ -112,6 +113,11 @@ func TestAddAccountDiscoversEndpointAndSwitches(t *testing.T) {
 		test.Type(f.key, "K004secretsecretsecret")
 		h.w.accounts.saveAsync(f)
 	})
+}
+
+func TestAddAccountDiscoversEndpointAndSwitches(t *testing.T) {
+	h, book, hits := newAccountsHarness(t)
+	saveGoodKey(h)
 	h.eventually("the new account to be current", func() bool { return h.w.current.Name == "Photos" })
 	if hits.Load() != 1 {
 		t.Errorf("authorize called %d times", hits.Load())
@@ -144,13 +150,7 @@ func TestEscapeStopsTheKeyCheck(t *testing.T) {
 	hold := make(chan struct{})
 	t.Cleanup(func() { close(hold) })
 	h, book, hits := newAccountsHarnessHeld(t, hold)
-	f := newAccountForm(nil)
-	h.ui(func() {
-		test.Type(f.name, "Photos")
-		test.Type(f.keyID, "004abc0000000000000000001")
-		test.Type(f.key, "K004secretsecretsecret")
-		h.w.accounts.saveAsync(f)
-	})
+	saveGoodKey(h)
 	h.waitFor("the key being checked", func() bool { return hits.Load() == 1 && h.dialogUp() })
 	h.press(0, fyne.KeyEscape)
 	h.waitFor("the check stopped and its dialog gone", func() bool { return !h.dialogUp() })
