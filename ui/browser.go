@@ -132,6 +132,10 @@ type browser struct {
 	onOpenFile func()
 	// onView is told after each snapshot is shown (tests wait on it).
 	onView func(*folderView)
+	// onShown is told after the table has drawn a new snapshot, with its
+	// times humanized anew ("2 minutes ago"), for what shows times beside
+	// it.
+	onShown func()
 
 	path        pathBar
 	past        historyBar
@@ -508,6 +512,9 @@ func (b *browser) setView(v *folderView) {
 		b.showMessage(emptyText(v, b.loc.Prefix == ""))
 	}
 	b.updateStatus()
+	if b.onShown != nil {
+		b.onShown()
+	}
 	if b.onView != nil {
 		b.onView(v)
 	}

@@ -101,6 +101,11 @@ func (p *versionPanel) setExact(on bool) {
 	p.list.Refresh()
 }
 
+// redraw draws the rows again, so that their humanized times agree with
+// the folder table's, drawn at the same moment. Nothing is asked of the
+// server, and nothing runs while the window is still.
+func (p *versionPanel) redraw() { p.list.Refresh() }
+
 // shows reports whether the panel lists key of bucket.
 func (p *versionPanel) shows(bucket, key string) bool {
 	return p.key != "" && p.bucket == bucket && p.key == key

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +97,54 @@ func TestVersionsSecondsApartCanBeToldApart(t *testing.T) {
 	}
 	if st := get(h, func() string { return p.status.Text }); !strings.HasPrefix(st, "Version ID ") || !strings.HasSuffix(st, " copied.") {
 		t.Errorf("status = %q", st)
+	}
+}
+
+// TestVersionTimesAgreeWithTheTable selects a file, waits until its
+// humanized time has moved on, and presses F5: the folder table draws
+// "N seconds ago" anew, and the version panel beside it must read the
+// same, not the time it drew when the file was first selected.
+func TestVersionTimesAgreeWithTheTable(t *testing.T) {
+	bucket := newBucket(t, "haul-ui-agree", store.Private)
+	t.Cleanup(func() {
+		// The sandbox is shared: other tests count its buckets.
+		ctx := context.Background()
+		if _, _, err := testClient.EmptyBucket(ctx, bucket, nil); err != nil {
+			t.Error(err)
+		}
+		if err := testClient.DeleteBucket(ctx, bucket); err != nil {
+			t.Error(err)
+		}
+	})
+	putText(t, bucket, "f.txt", "x")
+	h := newHarness(t, testClient, Location{Bucket: bucket, Key: "f.txt"})
+	h.waitDone("")
+	h.eventually("f.txt's version listed", func() bool { return len(h.w.versions.versions) == 1 })
+	// The humanized times on screen: the table's Modified cell and the
+	// version's (the bucket list's "created …" aside).
+	times := func() []string {
+		var out []string
+		for _, s := range h.screenText() {
+			if (strings.HasSuffix(s, " ago") || s == "now") && !strings.Contains(s, "created") {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	h.waitFor("both times drawn", func() bool { return len(times()) == 2 })
+	first := times()
+	time.Sleep(2500 * time.Millisecond)
+	h.press(0, fyne.KeyF5)
+	h.waitDone("")
+	h.waitFor("a time on screen moved on", func() bool {
+		for _, s := range times() {
+			if !slices.Contains(first, s) {
+				return true
+			}
+		}
+		return false
+	})
+	if ts := times(); len(ts) != 2 || ts[0] != ts[1] {
+		t.Errorf("after F5 the table and the version panel read %q (at first %q): they disagree", ts, first)
 	}
 }

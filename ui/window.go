@@ -166,6 +166,7 @@ func (w *Window) wire() {
 	}
 	b.onExact = v.setExact
 	b.onSelect = v.follow
+	b.onShown = v.redraw
 	b.onFolder = func(loc Location) {
 		w.sidebar.reveal(loc)
 		w.win.SetTitle("Haul — " + loc.Folder().String())
