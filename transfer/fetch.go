@@ -29,8 +29,8 @@ type fetch struct {
 	due    atomic.Bool // a range asked for a checkpoint
 	syncMu sync.Mutex  // one checkpoint at a time
 
-	pieceMu sync.Mutex       // guards todo and active
-	todo    []*rangeProgress // ranges no goroutine has taken yet
+	pieceMu sync.Mutex       // guards untaken and active
+	untaken []*rangeProgress // ranges no goroutine has taken yet
 	active  []*rangeProgress // pieces being fetched
 	wait    atomic.Int64     // the shortest wait for a range's answer so far, in nanoseconds; 0 before
 }
@@ -183,7 +183,7 @@ func (d *fetch) fetchMissing(ctx context.Context) error {
 		defer close(saverDone)
 		d.saver(stop, fail)
 	}()
-	d.todo = missing
+	d.untaken = missing
 	g, gctx := errgroup.WithContext(rctx)
 	for range min(perFile, len(missing)) {
 		g.Go(func() error {
@@ -257,8 +257,8 @@ const splitPoll = 50 * time.Millisecond
 func (d *fetch) take() (rp *rangeProgress, whole, more bool) {
 	d.pieceMu.Lock()
 	defer d.pieceMu.Unlock()
-	if len(d.todo) > 0 {
-		rp, d.todo = d.todo[0], d.todo[1:]
+	if len(d.untaken) > 0 {
+		rp, d.untaken = d.untaken[0], d.untaken[1:]
 		d.active = append(d.active, rp)
 		return rp, true, false
 	}

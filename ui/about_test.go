@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/haul-app/haul/store"
 	"github.com/haul-app/haul/store/sandbox"
 )
 
@@ -99,17 +97,7 @@ func TestAboutTellsVersionPlacesAndLicences(t *testing.T) {
 // opens About; with the file table focused, F1 opens About too. Fyne gives
 // such keys to the focused widget only.
 func TestFunctionKeysWhereverTheKeyboardIs(t *testing.T) {
-	bucket := newBucket(t, "haul-ui-fkeys", store.Private)
-	t.Cleanup(func() {
-		// The sandbox is shared: other tests count its buckets.
-		ctx := context.Background()
-		if _, _, err := testClient.EmptyBucket(ctx, bucket, nil); err != nil {
-			t.Error(err)
-		}
-		if err := testClient.DeleteBucket(ctx, bucket); err != nil {
-			t.Error(err)
-		}
-	})
+	bucket := newPassingBucket(t, "haul-ui-fkeys")
 	putText(t, bucket, "first.txt", "1")
 	h := newHarness(t, testClient, Location{Bucket: bucket})
 	h.waitDone("")

@@ -214,15 +214,7 @@ func TestUploadWithKeyThenDownload(t *testing.T) {
 		t.Fatalf("the file opens without the key: %v", err)
 	}
 
-	h.eventually("the file listed", func() bool {
-		v := h.w.browser.view
-		return v.done && v.index("secret.txt") >= 0 && h.w.browser.cancel == nil
-	})
-	dest := t.TempDir()
-	h.ui(func() {
-		h.w.browser.selectOnly(h.w.browser.view.index("secret.txt"))
-		fyne.CurrentApp().Preferences().SetString(prefDownloadDir, dest)
-	})
+	dest := h.selectForDownload("secret.txt")
 	h.press(fyne.KeyModifierShortcutDefault, fyne.KeyD)
 	allDone(t, q, 2)
 	if got, err := os.ReadFile(filepath.Join(dest, "secret.txt")); err != nil || string(got) != string(want) {
@@ -274,15 +266,7 @@ func TestMissingKeySaysHowToAddIt(t *testing.T) {
 	}
 
 	h, q := newKeysHarness(t, oc, openKeyBook(t), Location{Bucket: bucket})
-	h.eventually("the file listed", func() bool {
-		v := h.w.browser.view
-		return v.done && v.index("secret.txt") >= 0 && h.w.browser.cancel == nil
-	})
-	dest := t.TempDir()
-	h.ui(func() {
-		h.w.browser.selectOnly(h.w.browser.view.index("secret.txt"))
-		fyne.CurrentApp().Preferences().SetString(prefDownloadDir, dest)
-	})
+	dest := h.selectForDownload("secret.txt")
 	h.press(fyne.KeyModifierAlt, fyne.KeyReturn)
 	h.waitSee("add that key under Encryption keys… (Paste a key) and try again.")
 	h.press(0, fyne.KeyEscape)
@@ -300,4 +284,20 @@ func TestMissingKeySaysHowToAddIt(t *testing.T) {
 	}
 	h.tapButton("Share")
 	h.waitSee("B2 cannot serve it through a plain link")
+}
+
+// selectForDownload waits for key to be listed, selects it, and makes a
+// new temporary folder the one Ctrl+D downloads into, which it returns.
+func (h *harness) selectForDownload(key string) string {
+	h.t.Helper()
+	h.eventually(key+" listed", func() bool {
+		v := h.w.browser.view
+		return v.done && v.index(key) >= 0 && h.w.browser.cancel == nil
+	})
+	dest := h.t.TempDir()
+	h.ui(func() {
+		h.w.browser.selectOnly(h.w.browser.view.index(key))
+		fyne.CurrentApp().Preferences().SetString(prefDownloadDir, dest)
+	})
+	return dest
 }

@@ -54,6 +54,23 @@ func newBucket(t *testing.T, name string, v store.Visibility) string {
 	return name
 }
 
+// newPassingBucket is newBucket for a bucket emptied and deleted when the
+// test ends: the sandbox is shared, and other tests count its buckets.
+func newPassingBucket(t *testing.T, name string) string {
+	t.Helper()
+	bucket := newBucket(t, name, store.Private)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if _, _, err := testClient.EmptyBucket(ctx, bucket, nil); err != nil {
+			t.Error(err)
+		}
+		if err := testClient.DeleteBucket(ctx, bucket); err != nil {
+			t.Error(err)
+		}
+	})
+	return bucket
+}
+
 // findInDialogs returns the first object in the window's dialogs that
 // matches.
 func (h *harness) findInDialogs(match func(fyne.CanvasObject) bool) fyne.CanvasObject {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -107,17 +106,7 @@ func TestVersionsSecondsApartCanBeToldApart(t *testing.T) {
 // (The two are not compared with each other: drawn a few milliseconds
 // apart, they can fall either side of a second.)
 func TestVersionTimesAgreeWithTheTable(t *testing.T) {
-	bucket := newBucket(t, "haul-ui-agree", store.Private)
-	t.Cleanup(func() {
-		// The sandbox is shared: other tests count its buckets.
-		ctx := context.Background()
-		if _, _, err := testClient.EmptyBucket(ctx, bucket, nil); err != nil {
-			t.Error(err)
-		}
-		if err := testClient.DeleteBucket(ctx, bucket); err != nil {
-			t.Error(err)
-		}
-	})
+	bucket := newPassingBucket(t, "haul-ui-agree")
 	putText(t, bucket, "f.txt", "x")
 	h := newHarness(t, testClient, Location{Bucket: bucket, Key: "f.txt"})
 	h.waitDone("")
