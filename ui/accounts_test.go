@@ -103,9 +103,8 @@ func (h *harness) overlayTextLocked() string {
 	return b.String()
 }
 
-// saveGoodKey fills a new account's form with the key the authorization
-// server accepts, named Photos, and saves it.
-func saveGoodKey(h *harness) {
+func TestAddAccountDiscoversEndpointAndSwitches(t *testing.T) {
+	h, book, hits := newAccountsHarness(t)
 	f := newAccountForm(nil)
 	h.ui(func() {
 		test.Type(f.name, "Photos")
@@ -113,11 +112,6 @@ func saveGoodKey(h *harness) {
 		test.Type(f.key, "K004secretsecretsecret")
 		h.w.accounts.saveAsync(f)
 	})
-}
-
-func TestAddAccountDiscoversEndpointAndSwitches(t *testing.T) {
-	h, book, hits := newAccountsHarness(t)
-	saveGoodKey(h)
 	h.eventually("the new account to be current", func() bool { return h.w.current.Name == "Photos" })
 	if hits.Load() != 1 {
 		t.Errorf("authorize called %d times", hits.Load())
@@ -142,15 +136,30 @@ func TestAddAccountDiscoversEndpointAndSwitches(t *testing.T) {
 	}
 }
 
-// TestEscapeStopsTheKeyCheck saves an account while B2 (a local server)
-// has not answered the key check: Escape stops the check as the progress
+// TestEscapeStopsTheKeyCheck adds an account through its form while B2 (a
+// local server) has not answered the key check: Escape stops the check as the progress
 // dialog's Cancel would, no error dialog follows (the person stopped it),
 // and no account is saved.
 func TestEscapeStopsTheKeyCheck(t *testing.T) {
 	hold := make(chan struct{})
 	t.Cleanup(func() { close(hold) })
 	h, book, hits := newAccountsHarnessHeld(t, hold)
-	saveGoodKey(h)
+	// As a person does: the button, the fields (the key ID has the
+	// keyboard first), Save.
+	if !h.tapButton("Add a B2 account") {
+		t.Fatal("Add a B2 account is disabled")
+	}
+	h.dialogEntry(0)
+	h.typeText("004abc0000000000000000001")
+	h.tapEntry("application key", 0)
+	h.typeText("K004secretsecretsecret")
+	h.tapEntry("e.g. Photos backup (optional)", 0)
+	h.typeText("Photos")
+	name, id, key := h.dialogEntry(0), h.dialogEntry(1), h.dialogEntry(2)
+	if got := get(h, func() string { return name.Text + "|" + id.Text + "|" + key.Text }); got != "Photos|004abc0000000000000000001|K004secretsecretsecret" {
+		t.Fatalf("the form holds %q", got)
+	}
+	h.tapDialogButton("Save")
 	h.waitFor("the key being checked", func() bool { return hits.Load() == 1 && h.dialogUp() })
 	h.press(0, fyne.KeyEscape)
 	h.waitFor("the check stopped and its dialog gone", func() bool { return !h.dialogUp() })
